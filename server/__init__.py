@@ -1,0 +1,1 @@
+"""Rapport: a GraphQL reporting backend for customer-support teams."""

@@ -1,0 +1,274 @@
+"""The `rapport` command line (SPEC section 3).
+
+User mistakes end as one line on stderr and a non-zero exit; anything else is a bug and keeps its
+traceback. Heavy modules are imported inside commands so that `rapport --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from server.errors import UserError
+from server.settings import load_settings
+
+app = typer.Typer(
+    help="Rapport: a GraphQL reporting backend for customer-support teams.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+token_app = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_help=True)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+app.add_typer(db_app, name="db")
+
+console = Console()
+T = TypeVar("T")
+
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database",
+        help="Database URL (sqlite:///file.db or postgresql://…); "
+        "default: $RAPPORT_DATABASE_URL, else sqlite:///rapport.db",
+        show_default=False,
+    ),
+]
+
+
+def database_url(option: str | None) -> str:
+    return load_settings().with_database(option).database_url
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coroutine)
+
+
+async def open_database(url: str):  # noqa: ANN201 - AsyncEngine, imported lazily
+    """An engine on `url` with the schema migrated to the newest version."""
+    from server.db.engine import create_engine
+    from server.db.migrate import upgrade
+
+    engine = create_engine(url)
+    try:
+        await upgrade(engine)
+    except OSError as error:
+        await engine.dispose()
+        raise UserError(f"cannot reach the database: {error}") from None
+    return engine
+
+
+@app.command()
+def demo(
+    database: DatabaseOption = None,
+    size: Annotated[str, typer.Option(help="small or large (≥ 1M ratings)")] = "small",
+    seed: Annotated[int, typer.Option(help="random seed")] = 1,
+    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="serve the API after")] = True,
+    port: Annotated[int, typer.Option(help="port to serve on")] = 8000,
+) -> None:
+    """Write a realistic demo data set, print a token and an example query, then serve."""
+    from server.demo import write_demo
+
+    if size not in ("small", "large"):
+        raise UserError(f"--size: expected small or large, got {size!r}")
+    url = database_url(database)
+    secret = run(write_demo(url, size=size, seed=seed, console=console))
+    query = '{"query": "{ report(filter: {from: \\"2026-01-01\\", to: \\"2026-01-31\\"}) { csat { score responses } } }"}'  # noqa: E501
+    console.print(f"\nToken: [bold]{secret}[/bold]")
+    console.print("Try it:", style="bold")
+    print(
+        f"curl -s http://127.0.0.1:{port}/graphql -H 'Authorization: Bearer {secret}' "
+        f"-H 'Content-Type: application/json' -d '{query}'"
+    )
+    if serve:
+        _serve(url, host="127.0.0.1", port=port, workers=1, dev=True, demo_token=secret)
+
+
+@app.command("import")
+def import_(
+    directory: Annotated[Path, typer.Argument(help="folder holding the CSV files")],
+    database: DatabaseOption = None,
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="write valid rows, reject the others")
+    ] = False,
+) -> None:
+    """Import the CSV files of a folder (idempotent)."""
+    from server.ingest import import_directory
+
+    if not directory.is_dir():
+        raise UserError(f"{directory}: not a directory")
+
+    async def go() -> bool:
+        engine = await open_database(database_url(database))
+        try:
+            return await import_directory(engine, directory, skip_invalid=skip_invalid)
+        finally:
+            await engine.dispose()
+
+    if not run(go()):
+        raise typer.Exit(1)
+
+
+@token_app.command("create")
+def token_create(
+    account_id: str,
+    inbox: Annotated[list[str] | None, typer.Option(help="restrict to this inbox")] = None,
+    name: Annotated[str | None, typer.Option(help="a note to recognise it")] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Create a token; its secret is printed once, as the last line."""
+    from server.security.tokens import create_token
+
+    async def go() -> tuple[object, str]:
+        engine = await open_database(database_url(database))
+        try:
+            return await create_token(engine, account_id, inbox or [], name)
+        finally:
+            await engine.dispose()
+
+    info, secret = run(go())
+    print(f"created token {info.id} for account {account_id}", file=sys.stderr)  # type: ignore[attr-defined]
+    print(secret)
+
+
+@token_app.command("list")
+def token_list(account_id: str, database: DatabaseOption = None) -> None:
+    """List an account's tokens (never their secrets)."""
+    from server.security.tokens import list_tokens
+
+    async def go() -> list:
+        engine = await open_database(database_url(database))
+        try:
+            return await list_tokens(engine, account_id)
+        finally:
+            await engine.dispose()
+
+    table = Table("id", "name", "inboxes", "created", "revoked")
+    for token in run(go()):
+        table.add_row(
+            token.id,
+            token.name or "",
+            ", ".join(token.inbox_ids) if token.inbox_ids else "(all)",
+            token.created_at.isoformat(timespec="seconds"),
+            token.revoked_at.isoformat(timespec="seconds") if token.revoked_at else "",
+        )
+    console.print(table)
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: str, database: DatabaseOption = None) -> None:
+    """Revoke a token: requests carrying it get 401 from now on."""
+    from server.security.tokens import revoke_token
+
+    async def go() -> None:
+        engine = await open_database(database_url(database))
+        try:
+            await revoke_token(engine, token_id)
+        finally:
+            await engine.dispose()
+
+    run(go())
+    console.print(f"revoked {token_id}")
+
+
+@app.command()
+def serve(
+    database: DatabaseOption = None,
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+    workers: Annotated[int, typer.Option(min=1)] = 1,
+    dev: Annotated[bool, typer.Option("--dev", help="serve GraphiQL on GET /graphql")] = False,
+) -> None:
+    """Serve POST /graphql and GET /healthz."""
+    url = database_url(database)
+
+    async def migrate() -> None:
+        engine = await open_database(url)
+        await engine.dispose()
+
+    run(migrate())
+    _serve(url, host=host, port=port, workers=workers, dev=dev)
+
+
+def _serve(
+    url: str, *, host: str, port: int, workers: int, dev: bool, demo_token: str | None = None
+) -> None:
+    import uvicorn
+
+    from server.plugins import registry
+
+    registry()  # a broken plugin stops here, before the server starts
+    # Workers are separate processes: they read their settings from the environment.
+    os.environ["RAPPORT_DATABASE_URL"] = url
+    os.environ["RAPPORT_DEV"] = "1" if dev else ""
+    if demo_token:
+        os.environ["RAPPORT_DEMO_TOKEN"] = demo_token
+    console.print(f"Serving http://{host}:{port}/graphql" + (" (GraphiQL on)" if dev else ""))
+    uvicorn.run(
+        "server.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+    )
+
+
+@app.command()
+def schema() -> None:
+    """Print the GraphQL schema (SDL) with every installed plugin."""
+    from server.schema.build import build_schema
+
+    print(build_schema().as_str())
+
+
+@app.command()
+def plugins() -> None:
+    """List installed plugins with their metrics, dimensions and filters."""
+    from server.metrics.declarations import value_name
+    from server.plugins import registry
+
+    reg = registry()
+    table = Table("plugin", "metrics", "values", "dimensions", "filters")
+    for plugin in reg.plugins:
+        metrics = [m for m in reg.metrics if reg.owners[m.name] == plugin]
+        dimensions = [d for d in reg.dimensions if reg.owners[d.name] == plugin]
+        table.add_row(
+            plugin,
+            ", ".join(m.name for m in metrics),
+            ", ".join(value_name(m.name, v) for m in metrics for v in m.values),
+            ", ".join(d.name for d in dimensions),
+            ", ".join(d.filter for d in dimensions if d.filter),
+        )
+    Console(width=200).print(table)
+
+
+@db_app.command("upgrade")
+def db_upgrade(database: DatabaseOption = None) -> None:
+    """Apply database migrations."""
+
+    async def go() -> None:
+        engine = await open_database(database_url(database))
+        await engine.dispose()
+
+    run(go())
+    console.print("database is up to date")
+
+
+def main() -> None:
+    try:
+        app()
+    except UserError as error:
+        print(f"rapport: {error}", file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,86 @@
+"""Turning a database URL into an async engine that behaves the same on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.util import await_
+
+from server.errors import UserError
+
+_ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+
+
+def async_url(url: str) -> str:
+    """`sqlite:///x.db` -> `sqlite+aiosqlite:///x.db`; `postgresql://…` -> `postgresql+asyncpg://…`."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise UserError(f"--database: not a database URL: {url!r}") from None
+    backend = parsed.get_backend_name()
+    if backend not in _ASYNC_DRIVERS:
+        raise UserError(f"--database: unsupported database {backend!r} (use sqlite or postgresql)")
+    return parsed.set(drivername=_ASYNC_DRIVERS[backend]).render_as_string(hide_password=False)
+
+
+def is_sqlite(engine: AsyncEngine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def create_engine(url: str, *, statement_timeout_seconds: float = 10.0) -> AsyncEngine:
+    """An async engine for `url`, with per-connection set-up for each database."""
+    url = async_url(url)
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+        event.listen(engine.sync_engine, "connect", _prepare_sqlite)
+        return engine
+    timeout_ms = str(int(statement_timeout_seconds * 1000))
+    return create_async_engine(
+        url,
+        pool_size=10,
+        max_overflow=10,
+        connect_args={"server_settings": {"statement_timeout": timeout_ms, "timezone": "UTC"}},
+    )
+
+
+def _prepare_sqlite(dbapi_connection: Any, _record: object) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA cache_size=-200000")  # 200 MB page cache
+    cursor.close()
+    # SQLite lacks ordered-set aggregates; register one with PostgreSQL's percentile_cont semantics.
+    # aiosqlite only wraps create_function, so queue create_aggregate on its worker thread.
+    driver = dbapi_connection.driver_connection
+    await_(driver._execute(driver._conn.create_aggregate, "percentile_cont", 2, PercentileCont))
+
+
+class PercentileCont:
+    """`percentile_cont(value, fraction)`: the linearly interpolated percentile, NULLs ignored."""
+
+    def __init__(self) -> None:
+        self.values: list[float] = []
+        self.fraction = 0.5
+
+    def step(self, value: float | None, fraction: float) -> None:
+        if value is not None:
+            self.values.append(value)
+        self.fraction = fraction
+
+    def finalize(self) -> float | None:
+        return percentile_cont(self.values, self.fraction)
+
+
+def percentile_cont(values: list[float], fraction: float) -> float | None:
+    if not values:
+        return None
+    values.sort()
+    position = fraction * (len(values) - 1)
+    lower = math.floor(position)
+    upper = min(lower + 1, len(values) - 1)
+    return values[lower] + (values[upper] - values[lower]) * (position - lower)

@@ -1,0 +1,1 @@
+"""The metric engine: what plugins declare (facts, dimensions, metrics) and how reports run."""

@@ -1,0 +1,290 @@
+"""What plugins declare: dimensions, metrics, their aggregate parts and their values.
+
+A plugin never writes SQL text or runs a query. It says which fact a metric reads, which rows count
+(`where`), which aggregates it needs (`parts`), which numeric fields derive from them (`values`) and
+how to build its GraphQL result (`finalize`). The planner turns every metric of a report into one
+conditional aggregate per part, so metrics of one fact share a statement.
+
+Column expressions are functions of the fact's table (`lambda t: t.c.score >= 4`): SQLAlchemy
+expressions, so user values stay bound parameters and the same declaration runs on every database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, Table, case, literal
+
+from server.metrics.facts import Fact
+
+Expression = Callable[[Table], ColumnElement[Any]]
+"""A column expression over a fact's table."""
+
+
+# --- dimensions -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LabelTable:
+    """Labels looked up by key in an entity table of the account (inbox, user and team names)."""
+
+    table: Table
+    key: str = "id"
+    name: str = "name"
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """A groupable and filterable property of facts.
+
+    `columns` maps a table name to the column holding the key on that table's facts; a fact whose
+    table is missing cannot be grouped or filtered by the dimension (a GraphQL error names both).
+    `local_time` dimensions are computed from each fact's time column in the report's time zone.
+    """
+
+    name: str  # the `Dimension` enum value, e.g. "CHANNEL"
+    description: str
+    columns: Mapping[str, str] = field(default_factory=dict)
+    local_time: Literal["weekday", "hour"] | None = None
+    filter: str | None = None  # the ReportFilter argument it adds, e.g. "channels"
+    filter_is_id: bool = False  # filter values are `ID`s rather than `String`s
+    labels: LabelTable | Mapping[str, str] | None = None
+
+    def applies_to(self, fact: Fact) -> bool:
+        return self.local_time is not None or fact.table_name in self.columns
+
+
+# --- aggregate parts --------------------------------------------------------------------------
+
+AggregateKind = Literal["count", "sum", "average", "min", "max", "count_distinct", "percentile"]
+
+
+@dataclass(frozen=True)
+class Part:
+    """One aggregate over the metric's rows (after the metric's and the part's `where`).
+
+    `by` splits the aggregate by a column (amounts per currency, times per stage): the part's value
+    is then a dict from that column's value to the aggregate. `fact` overrides the metric's fact.
+    """
+
+    kind: AggregateKind
+    expression: Expression | None = None
+    where: Expression | None = None
+    fraction: float | None = None  # for percentiles
+    by: Expression | None = None
+    fact: Fact | None = None
+
+
+def Count(
+    where: Expression | None = None, *, by: Expression | None = None, fact: Fact | None = None
+) -> Part:
+    """The number of rows."""
+    return Part("count", where=where, by=by, fact=fact)
+
+
+def Sum(
+    expression: Expression,
+    where: Expression | None = None,
+    *,
+    by: Expression | None = None,
+    fact: Fact | None = None,
+) -> Part:
+    """The sum of a numeric column (0 over no rows)."""
+    return Part("sum", expression, where, by=by, fact=fact)
+
+
+def Average(
+    expression: Expression,
+    where: Expression | None = None,
+    *,
+    by: Expression | None = None,
+    fact: Fact | None = None,
+) -> Part:
+    """The mean of a numeric column (NULL over no rows)."""
+    return Part("average", expression, where, by=by, fact=fact)
+
+
+def Min(
+    expression: Expression, where: Expression | None = None, *, fact: Fact | None = None
+) -> Part:
+    return Part("min", expression, where, fact=fact)
+
+
+def Max(
+    expression: Expression, where: Expression | None = None, *, fact: Fact | None = None
+) -> Part:
+    return Part("max", expression, where, fact=fact)
+
+
+def CountDistinct(
+    expression: Expression, where: Expression | None = None, *, fact: Fact | None = None
+) -> Part:
+    """The number of distinct non-null values."""
+    return Part("count_distinct", expression, where, fact=fact)
+
+
+def Percentile(
+    expression: Expression,
+    fraction: float,
+    where: Expression | None = None,
+    *,
+    by: Expression | None = None,
+    fact: Fact | None = None,
+) -> Part:
+    """A linearly interpolated percentile (PostgreSQL's percentile_cont); 0.5 is the median."""
+    return Part("percentile", expression, where, fraction=fraction, by=by, fact=fact)
+
+
+# --- values: numeric fields computed from parts, in Python and (for ordering) in SQL ----------
+
+
+class Value:
+    """A numeric metric field derived from parts; it is also a `MetricValue` to order by."""
+
+    def evaluate(self, parts: Mapping[str, Any], days: int) -> float | int | None:
+        raise NotImplementedError
+
+    def sql(self, parts: Mapping[str, ColumnElement[Any]], days: int) -> ColumnElement[Any]:
+        raise NotImplementedError
+
+    def part_names(self) -> set[str]:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class PartValue(Value):
+    """A part as it is (a count, a mean, a median)."""
+
+    part: str
+
+    def evaluate(self, parts: Mapping[str, Any], days: int) -> float | int | None:
+        return parts[self.part]
+
+    def sql(self, parts: Mapping[str, ColumnElement[Any]], days: int) -> ColumnElement[Any]:
+        return parts[self.part]
+
+    def part_names(self) -> set[str]:
+        return {self.part}
+
+
+@dataclass(frozen=True)
+class Ratio(Value):
+    """numerator / denominator × scale; null when the denominator is 0 or null."""
+
+    numerator: str
+    denominator: str
+    scale: float = 1.0
+
+    def evaluate(self, parts: Mapping[str, Any], days: int) -> float | None:
+        top, bottom = parts[self.numerator], parts[self.denominator]
+        if top is None or not bottom:
+            return None
+        return top * self.scale / bottom
+
+    def sql(self, parts: Mapping[str, ColumnElement[Any]], days: int) -> ColumnElement[Any]:
+        bottom = parts[self.denominator]
+        return case((bottom == 0, None), else_=parts[self.numerator] * literal(self.scale) / bottom)
+
+    def part_names(self) -> set[str]:
+        return {self.numerator, self.denominator}
+
+
+def Percent(numerator: str, denominator: str) -> Ratio:
+    """numerator / denominator × 100, null when the denominator is 0."""
+    return Ratio(numerator, denominator, 100.0)
+
+
+@dataclass(frozen=True)
+class PercentDifference(Value):
+    """(a − b) / total × 100 (NPS, happiness): null when total is 0."""
+
+    minuend: str
+    subtrahend: str
+    total: str
+
+    def evaluate(self, parts: Mapping[str, Any], days: int) -> float | None:
+        total = parts[self.total]
+        if not total:
+            return None
+        return (parts[self.minuend] - parts[self.subtrahend]) * 100.0 / total
+
+    def sql(self, parts: Mapping[str, ColumnElement[Any]], days: int) -> ColumnElement[Any]:
+        total = parts[self.total]
+        difference = parts[self.minuend] - parts[self.subtrahend]
+        return case((total == 0, None), else_=difference * literal(100.0) / total)
+
+    def part_names(self) -> set[str]:
+        return {self.minuend, self.subtrahend, self.total}
+
+
+@dataclass(frozen=True)
+class PerDay(Value):
+    """A count divided by the number of local days in the period."""
+
+    part: str
+
+    def evaluate(self, parts: Mapping[str, Any], days: int) -> float | None:
+        return parts[self.part] / days if days else None
+
+    def sql(self, parts: Mapping[str, ColumnElement[Any]], days: int) -> ColumnElement[Any]:
+        return parts[self.part] * literal(1.0) / literal(days)
+
+    def part_names(self) -> set[str]:
+        return {self.part}
+
+
+# --- metrics ----------------------------------------------------------------------------------
+
+Finalize = Callable[[Mapping[str, Any], Mapping[str, Any]], Any]
+"""(values, parts) -> an instance of the metric's result type."""
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A field on `Report` (and on `ReportGroup`, `ReportBucket`): e.g. `csat`.
+
+    `values` are the numeric fields, exposed as `MetricValue` members (`CSAT_SCORE`); `finalize`
+    builds the result object from values and parts (it defaults to `result(**values)`). Counts are
+    the fields whose value is a plain `Count` part: `daily()` treats them as 0 on empty days.
+    """
+
+    name: str
+    description: str
+    fact: Fact
+    result: type
+    parts: Mapping[str, Part]
+    values: Mapping[str, Value]
+    where: Expression | None = None
+    finalize: Finalize | None = None
+
+    def facts(self) -> list[Fact]:
+        seen: dict[str, Fact] = {}
+        for part in self.parts.values():
+            fact = part.fact or self.fact
+            seen.setdefault(fact.name, fact)
+        return list(seen.values())
+
+    def build(self, values: Mapping[str, Any], parts: Mapping[str, Any]) -> Any:
+        if self.finalize is not None:
+            return self.finalize(values, parts)
+        return self.result(**values)
+
+    def is_count(self, value: str) -> bool:
+        field_value = self.values[value]
+        return isinstance(field_value, PartValue) and self.parts[field_value.part].kind == "count"
+
+
+def value_name(metric: str, value: str) -> str:
+    """(`csat`, `score`) -> `CSAT_SCORE`; (`timeToClose`, `p90`) -> `TIME_TO_CLOSE_P90`."""
+    return f"{_upper_snake(metric)}_{_upper_snake(value)}"
+
+
+def _upper_snake(name: str) -> str:
+    return "".join("_" + c if c.isupper() else c.upper() for c in name).lstrip("_")
+
+
+def distribution_parts(prefix: str, scores: Sequence[int], score: Expression) -> dict[str, Part]:
+    """One count per score, named `<prefix><score>`, for a `distribution` field."""
+    return {f"{prefix}{s}": Count(lambda t, s=s: score(t) == s) for s in scores}

@@ -1,0 +1,1 @@
+"""GraphQL: record types, report assembly, pagination and per-request loaders."""

@@ -1,0 +1,1 @@
+"""Tokens and the Scope every query goes through."""

@@ -1,0 +1,41 @@
+"""Settings, read once from the environment (and command-line overrides)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+
+DEFAULT_DATABASE_URL = "sqlite:///rapport.db"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Query limits of SPEC section 9; all on by default."""
+
+    max_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 5_000
+    max_body_bytes: int = 100_000
+    max_first: int = 100
+    max_breakdown_limit: int = 1_000
+    max_series_buckets: int = 1_000
+    max_period_days: int = 3_653  # ten years, leap days included
+    statement_timeout_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    disabled_plugins: frozenset[str] = frozenset()
+    limits: Limits = field(default_factory=Limits)
+
+    def with_database(self, url: str | None) -> Settings:
+        return replace(self, database_url=url) if url else self
+
+
+def load_settings() -> Settings:
+    disabled = os.environ.get("RAPPORT_DISABLE_PLUGINS", "")
+    return Settings(
+        database_url=os.environ.get("RAPPORT_DATABASE_URL") or DEFAULT_DATABASE_URL,
+        disabled_plugins=frozenset(p.strip() for p in disabled.split(",") if p.strip()),
+    )
