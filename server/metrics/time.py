@@ -1,0 +1,221 @@
+"""Periods and buckets: local calendar dates in an IANA zone, turned into exact UTC instants.
+
+Boundaries are computed here, in Python, with zoneinfo; SQL only compares and does integer
+arithmetic on the stored microseconds, so both databases place every row in the same bucket,
+daylight-saving changes included. A local day is found in SQL by adding the zone's UTC offset in
+force at the row's instant: the offsets and the instants where they change inside the period are
+computed here and passed as a CASE expression.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from enum import Enum
+from functools import cached_property
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import BigInteger, ColumnElement, case, literal
+
+from server.db.types import MICROS, to_micros
+from server.errors import UserError
+
+DAY = 86_400 * MICROS
+HOUR = 3_600 * MICROS
+EPOCH_DAY_WEEKDAY = 3  # 1970-01-01 was a Thursday: (day number + 3) % 7 is 0 on Mondays
+
+
+class Granularity(Enum):
+    DAY = "DAY"
+    WEEK = "WEEK"
+    MONTH = "MONTH"
+    QUARTER = "QUARTER"
+    YEAR = "YEAR"
+
+
+class Shift(Enum):
+    PERIOD = "PERIOD"
+    YEAR = "YEAR"
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UserError(f"timezone: unknown time zone {name!r} (use an IANA name)") from None
+
+
+def local_midnight(day: date, tz: ZoneInfo) -> int:
+    """The first instant of a local day, in UTC microseconds (in a DST gap: the gap's end)."""
+    return to_micros(datetime.combine(day, time(0), tz))
+
+
+@dataclass(frozen=True)
+class Bucket:
+    start: date
+    end: date  # last day, inclusive
+    starts_at: datetime  # UTC
+
+
+@dataclass(frozen=True)
+class Period:
+    """The local days [first, last] in a zone: `[first 00:00, last+1 00:00)` in UTC microseconds."""
+
+    first: date
+    last: date
+    timezone: str
+
+    @classmethod
+    def parse(cls, first: date, last: date, timezone: str, max_days: int) -> Period:
+        zone(timezone)
+        if first > last:
+            raise UserError(f"filter: from ({first}) is after to ({last})")
+        period = cls(first, last, timezone)
+        if period.days > max_days:
+            raise UserError(
+                f"filter: the period has {period.days} days, over the limit of {max_days}"
+            )
+        return period
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return zone(self.timezone)
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+    @cached_property
+    def start(self) -> int:
+        return local_midnight(self.first, self.tz)
+
+    @cached_property
+    def end(self) -> int:
+        return local_midnight(self.last + timedelta(days=1), self.tz)
+
+    def previous(self, shift: Shift) -> Period:
+        if shift is Shift.PERIOD:
+            return Period(
+                self.first - timedelta(days=self.days),
+                self.first - timedelta(days=1),
+                self.timezone,
+            )
+        return Period(_year_earlier(self.first), _year_earlier(self.last), self.timezone)
+
+    def dates(self) -> list[date]:
+        return [self.first + timedelta(days=i) for i in range(self.days)]
+
+    def buckets(self, granularity: Granularity) -> list[Bucket]:
+        """Calendar buckets of the period, clipped to it, in order."""
+        starts = [self.first]
+        day = self.first
+        while True:
+            day = _next_unit_start(day, granularity)
+            if day > self.last:
+                break
+            starts.append(day)
+        ends = [s - timedelta(days=1) for s in starts[1:]] + [self.last]
+        return [
+            Bucket(s, e, datetime.fromtimestamp(local_midnight(s, self.tz) / MICROS, UTC))
+            for s, e in zip(starts, ends, strict=True)
+        ]
+
+    # --- SQL ----------------------------------------------------------------------------------
+
+    def offsets(self) -> list[tuple[int | None, int]]:
+        """[(UTC instant the offset starts, offset)] in microseconds; the first starts at None.
+
+        Covers the whole period: an offset change is found at day granularity, then narrowed to the
+        exact second by bisection.
+        """
+
+        def offset_at(instant: int) -> int:
+            moment = datetime.fromtimestamp(instant / MICROS, self.tz)
+            return int(moment.utcoffset().total_seconds()) * MICROS  # type: ignore[union-attr]
+
+        changes: list[tuple[int | None, int]] = [(None, offset_at(self.start))]
+        instant = self.start
+        while instant < self.end:
+            following = min(instant + DAY, self.end)
+            if offset_at(following - 1) != changes[-1][1]:
+                low, high = instant, following - 1  # the change lies in (low, high]
+                while high - low > MICROS:
+                    middle = (low + high) // 2
+                    if offset_at(middle) == changes[-1][1]:
+                        low = middle
+                    else:
+                        high = middle
+                high = -(-high // MICROS) * MICROS  # offsets change on whole seconds
+                changes.append((high, offset_at(high)))
+            instant = following
+        return changes
+
+    def local_micros(self, instant: ColumnElement[Any]) -> ColumnElement[Any]:
+        """SQL: the row's local wall-clock time, as microseconds since the local epoch."""
+        changes = self.offsets()
+        if len(changes) == 1:
+            return instant + _int(changes[0][1])
+        offset = case(
+            *[(instant < _int(at), _int(changes[i][1])) for i, (at, _) in enumerate(changes[1:])],
+            else_=_int(changes[-1][1]),
+        )
+        return instant + offset
+
+    def local_day(self, instant: ColumnElement[Any]) -> ColumnElement[Any]:
+        """SQL: the local day number (days since 1970-01-01) of an instant."""
+        return self.local_micros(instant) // _int(DAY)
+
+    def bucket_index(
+        self, instant: ColumnElement[Any], granularity: Granularity
+    ) -> ColumnElement[Any]:
+        """SQL: the 0-based index, in `buckets(granularity)`, of an instant inside the period."""
+        day = self.local_day(instant)
+        first = _day_number(self.first)
+        if granularity is Granularity.DAY:
+            return day - _int(first)
+        if granularity is Granularity.WEEK:
+            week = (day + _int(EPOCH_DAY_WEEKDAY)) // _int(7)
+            return week - _int((first + EPOCH_DAY_WEEKDAY) // 7)
+        starts = [_day_number(b.start) for b in self.buckets(granularity)[1:]]
+        if not starts:
+            return _int(0)
+        return case(
+            *[(day < _int(s), _int(i)) for i, s in enumerate(starts)], else_=_int(len(starts))
+        )
+
+    def weekday(self, instant: ColumnElement[Any]) -> ColumnElement[Any]:
+        """SQL: 0 (Monday) … 6 (Sunday), local."""
+        return (self.local_day(instant) + _int(EPOCH_DAY_WEEKDAY)) % _int(7)
+
+    def hour(self, instant: ColumnElement[Any]) -> ColumnElement[Any]:
+        """SQL: 0 … 23, local."""
+        return (self.local_micros(instant) % _int(DAY)) // _int(HOUR)
+
+
+def _int(value: int) -> ColumnElement[int]:
+    return literal(value, BigInteger)
+
+
+def _day_number(day: date) -> int:
+    return (day - date(1970, 1, 1)).days
+
+
+def _year_earlier(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February -> 28 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def _next_unit_start(day: date, granularity: Granularity) -> date:
+    if granularity is Granularity.DAY:
+        return day + timedelta(days=1)
+    if granularity is Granularity.WEEK:
+        return day + timedelta(days=7 - day.weekday())
+    if granularity is Granularity.MONTH:
+        return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    if granularity is Granularity.QUARTER:
+        quarter_month = (day.month - 1) // 3 * 3 + 4
+        return date(day.year + (quarter_month > 12), (quarter_month - 1) % 12 + 1, 1)
+    return date(day.year + 1, 1, 1)
