@@ -139,14 +139,15 @@ class Period:
         while instant < self.end:
             following = min(instant + DAY, self.end)
             if offset_at(following - 1) != changes[-1][1]:
-                low, high = instant, following - 1  # the change lies in (low, high]
-                while high - low > MICROS:
+                # Offsets change on whole seconds: bisect seconds (old offset at low, new at high).
+                low, high = instant // MICROS, (following - 1) // MICROS
+                while high - low > 1:
                     middle = (low + high) // 2
-                    if offset_at(middle) == changes[-1][1]:
+                    if offset_at(middle * MICROS) == changes[-1][1]:
                         low = middle
                     else:
                         high = middle
-                high = -(-high // MICROS) * MICROS  # offsets change on whole seconds
+                high *= MICROS
                 changes.append((high, offset_at(high)))
             instant = following
         return changes
