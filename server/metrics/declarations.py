@@ -11,7 +11,7 @@ expressions, so user values stay bound parameters and the same declaration runs 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -51,6 +51,12 @@ class Dimension:
     filter: str | None = None  # the ReportFilter argument it adds, e.g. "channels"
     filter_is_id: bool = False  # filter values are `ID`s rather than `String`s
     labels: LabelTable | Mapping[str, str] | None = None
+    key_format: Callable[[Any], str] | None = None  # database value -> key (weekday 0 -> MONDAY)
+
+    def key(self, value: Any) -> str | None:
+        if value is None:
+            return None
+        return self.key_format(value) if self.key_format else str(value)
 
     def applies_to(self, fact: Fact) -> bool:
         return self.local_time is not None or fact.table_name in self.columns
@@ -238,16 +244,17 @@ class PerDay(Value):
 # --- metrics ----------------------------------------------------------------------------------
 
 Finalize = Callable[[Mapping[str, Any], Mapping[str, Any]], Any]
-"""(values, parts) -> an instance of the metric's result type."""
+"""(values by Python attribute name, parts) -> an instance of the metric's result type."""
 
 
 @dataclass(frozen=True)
 class Metric:
     """A field on `Report` (and on `ReportGroup`, `ReportBucket`): e.g. `csat`.
 
-    `values` are the numeric fields, exposed as `MetricValue` members (`CSAT_SCORE`); `finalize`
-    builds the result object from values and parts (it defaults to `result(**values)`). Counts are
-    the fields whose value is a plain `Count` part: `daily()` treats them as 0 on empty days.
+    `values` are the numeric fields, named as in GraphQL (`promotersPercent`) and exposed as
+    `MetricValue` members (`NPS_PROMOTERS_PERCENT`); `finalize` builds the result object from the
+    values (keyed by Python attribute name, `promoters_percent`) and the parts; by default it is
+    `result(**values)`. Counts (a value that is a plain `Count` part) are 0 on days without rows.
     """
 
     name: str
@@ -267,9 +274,10 @@ class Metric:
         return list(seen.values())
 
     def build(self, values: Mapping[str, Any], parts: Mapping[str, Any]) -> Any:
+        attributes = {python_name(name): value for name, value in values.items()}
         if self.finalize is not None:
-            return self.finalize(values, parts)
-        return self.result(**values)
+            return self.finalize(attributes, parts)
+        return self.result(**attributes)
 
     def is_count(self, value: str) -> bool:
         field_value = self.values[value]
@@ -281,10 +289,10 @@ def value_name(metric: str, value: str) -> str:
     return f"{_upper_snake(metric)}_{_upper_snake(value)}"
 
 
+def python_name(name: str) -> str:
+    """`promotersPercent` -> `promoters_percent`."""
+    return "".join("_" + c.lower() if c.isupper() else c for c in name)
+
+
 def _upper_snake(name: str) -> str:
     return "".join("_" + c if c.isupper() else c.upper() for c in name).lstrip("_")
-
-
-def distribution_parts(prefix: str, scores: Sequence[int], score: Expression) -> dict[str, Part]:
-    """One count per score, named `<prefix><score>`, for a `distribution` field."""
-    return {f"{prefix}{s}": Count(lambda t, s=s: score(t) == s) for s in scores}

@@ -1,0 +1,34 @@
+"""The `distribution { score count percent }` field shared by score surveys (CSAT, NPS, CES)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import strawberry
+from sqlalchemy import ColumnElement, Table
+
+from server.metrics.declarations import Count, Part
+
+
+@strawberry.type(description="How many responses gave one score, and their share in percent.")
+class ScoreCount:
+    score: int
+    count: int
+    percent: float | None
+
+
+def distribution_parts(
+    scores: Sequence[int], score: Callable[[Table], ColumnElement[Any]]
+) -> dict[str, Part]:
+    """One count per score, named `score_<n>`."""
+    return {f"score_{s}": Count(lambda t, s=s: score(t) == s) for s in scores}
+
+
+def distribution(parts: Mapping[str, Any], scores: Sequence[int]) -> list[ScoreCount]:
+    counts = {s: parts[f"score_{s}"] for s in scores}
+    total = sum(counts.values())
+    return [
+        ScoreCount(score=s, count=c, percent=c * 100.0 / total if total else None)
+        for s, c in counts.items()
+    ]

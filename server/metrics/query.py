@@ -1,0 +1,51 @@
+"""What a report asks the database: metrics over a filtered period, grouped some way.
+
+A `Query` is one (period, grouping) of a report with every metric asked for it; the planner splits
+it into one statement per fact (see planner.py). Queries are values: two parts of a GraphQL
+selection asking the same thing share one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from server.metrics.time import Granularity, Period
+from server.security.scope import Scope
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A resolved ReportFilter: the period and, per dimension name, the values kept (OR)."""
+
+    period: Period
+    values: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (dimension, values), sorted, non-empty
+
+    def with_values(self, dimension: str, values: tuple[str, ...]) -> Filter:
+        return Filter(self.period, tuple(sorted((*self.values, (dimension, values)))))
+
+    def with_period(self, period: Period) -> Filter:
+        return Filter(period, self.values)
+
+
+@dataclass(frozen=True)
+class Order:
+    """Top-N ordering of a breakdown by a `MetricValue`."""
+
+    value: str | None  # MetricValue name; None: by keys
+    descending: bool
+    limit: int
+
+
+@dataclass(frozen=True)
+class Grouping:
+    dimensions: tuple[str, ...] = ()
+    granularity: Granularity | None = None
+
+
+@dataclass(frozen=True)
+class Query:
+    scope: Scope
+    filter: Filter
+    grouping: Grouping
+    metrics: frozenset[str] = field(default_factory=frozenset)
+    order: Order | None = None

@@ -1,0 +1,112 @@
+"""Results of a planned query: aggregate parts per group, finalised into metric values on demand."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from server.errors import UserError
+from server.metrics.declarations import Metric
+from server.metrics.planner import Plan
+from server.plugins import Registry
+
+GroupKey = tuple[Any, ...]  # dimension keys in the order asked, then the bucket index if any
+
+
+class MetricUnavailable(UserError):
+    """The metric cannot answer for this query (a dimension or filter it lacks)."""
+
+
+class QueryResult:
+    def __init__(self, plan: Plan, registry: Registry, rows: Sequence[Sequence[Any]]) -> None:
+        self.plan = plan
+        self.registry = registry
+        # group key -> metric name -> part name -> value (a dict per split key for split parts)
+        self.groups: dict[GroupKey, dict[str, dict[str, Any]]] = {}
+        width = len(plan.query.grouping.dimensions) + (plan.query.grouping.granularity is not None)
+        for statement, statement_rows in zip(plan.statements, rows, strict=True):
+            for row in statement_rows:
+                key = tuple(row[:width])
+                split = row[width] if statement.split else None
+                values = row[width + statement.split :]
+                group = self.groups.setdefault(key, {})
+                for planned, value in zip(statement.parts, values, strict=True):
+                    parts = group.setdefault(planned.metric.name, {})
+                    value = _plain(planned.part.kind, value)
+                    if statement.split:
+                        if value is not None:
+                            parts.setdefault(planned.name, {})[split] = value
+                    else:
+                        parts[planned.name] = value
+
+    def parts(self, key: GroupKey, metric: Metric) -> dict[str, Any]:
+        found = self.groups.get(key, {}).get(metric.name, {})
+        return {
+            name: _default(part.kind, part.by is not None, found.get(name))
+            for name, part in metric.parts.items()
+        }
+
+    def values(self, key: GroupKey, metric: Metric, days: int) -> dict[str, Any]:
+        """Numeric fields; a field needing a part that cannot answer holds the error instead."""
+        parts = self.parts(key, metric)
+        missing = self.plan.missing.get(metric.name, {})
+        values: dict[str, Any] = {}
+        for name, value in metric.values.items():
+            why = next((missing[p] for p in value.part_names() if p in missing), None)
+            values[name] = MetricUnavailable(why) if why else value.evaluate(parts, days)
+        return values
+
+    def metric(self, key: GroupKey, name: str, days: int) -> Any:
+        """The metric's result object for a group (empty groups give counts 0, ratios null)."""
+        error = self.plan.errors.get(name)
+        if error:
+            raise MetricUnavailable(error)
+        metric = self.registry.metric(name)
+        return metric.build(self.values(key, metric, days), self.parts(key, metric))
+
+    def value(self, key: GroupKey, value_name: str, days: int) -> float | int | None:
+        metric, name, _ = self.registry.metric_values()[value_name]
+        error = self.plan.errors.get(metric.name)
+        if error:
+            raise MetricUnavailable(error)
+        value = self.values(key, metric, days)[name]
+        if isinstance(value, MetricUnavailable):
+            raise value
+        return value
+
+    def ordered_keys(self, days: int) -> list[GroupKey]:
+        """Breakdown groups: by the order value (nulls last), then keys ascending, nulls last."""
+        order = self.plan.query.order
+        keys = sorted(self.groups, key=_key_order)
+        if order is None:
+            return keys
+        if order.value is not None:
+            values = {key: self.value(key, order.value, days) for key in keys}
+            with_value = [k for k in keys if values[k] is not None]
+            with_value.sort(key=lambda k: values[k], reverse=order.descending)  # stable: keys
+            keys = with_value + [k for k in keys if values[k] is None]
+        return keys[: order.limit]
+
+
+def _key_order(key: GroupKey) -> tuple[tuple[bool, Any], ...]:
+    return tuple((part is None, part if part is not None else 0) for part in key)
+
+
+def _plain(kind: str, value: Any) -> Any:
+    """Database numbers as Python ints and floats (PostgreSQL returns NUMERIC for sums, avgs)."""
+    if value is None:
+        return None
+    if kind in ("average", "percentile"):
+        return float(value)
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def _default(kind: str, split: bool, value: Any) -> Any:
+    if split:
+        return value or {}
+    if value is None and kind in ("count", "count_distinct", "sum"):
+        return 0
+    return value

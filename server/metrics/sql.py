@@ -1,0 +1,216 @@
+"""Compiling a planned statement into SQLAlchemy Core: the only place report SQL is written.
+
+Shape of every statement (one per fact of a query):
+
+    SELECT g0, g1, b, k, agg(p0), agg(p1), …
+    FROM (SELECT <dimension> AS g0, …, <bucket> AS b, <split> AS k,
+                 CASE WHEN <metric and part condition> THEN <input> END AS p0, …
+          FROM <fact table>
+          WHERE <scope> AND <time in period> AND <filters> AND (<any metric's condition>))
+    GROUP BY g0, g1, b, k
+    [ORDER BY <value> DESC NULLS LAST, g0, g1 LIMIT n]
+
+The inner query names every computed column, so the outer GROUP BY refers to plain columns (a
+bound parameter inside a GROUP BY expression would not match the same expression in SELECT on
+PostgreSQL). Parts become conditional aggregates, so metrics of one fact share one scan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    type_coerce,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
+
+from server.metrics.declarations import Dimension, Metric, Part
+from server.metrics.facts import Fact
+from server.metrics.query import Query
+from server.metrics.time import Period
+
+
+@dataclass(frozen=True)
+class PlannedPart:
+    metric: Metric
+    name: str
+    part: Part
+
+    @property
+    def label(self) -> str:
+        return f"{self.metric.name}.{self.name}"
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One SQL statement: some parts of some metrics of a query, over one fact."""
+
+    query: Query
+    fact: Fact
+    parts: tuple[PlannedPart, ...]
+    split: bool  # the parts are split by their `by` expression (column `k`)
+    order_by_value: str | None = None  # MetricValue computed here and used to prune to the limit
+
+
+class percentile_cont(FunctionElement[Any]):  # noqa: N801 - named after the SQL function
+    """percentile_cont(fraction) WITHIN GROUP (ORDER BY value) on PostgreSQL; an aggregate
+    registered by server.db.engine on SQLite."""
+
+    inherit_cache = True
+    name = "percentile_cont"
+
+
+@compiles(percentile_cont, "postgresql")
+def _percentile_postgresql(element: percentile_cont, compiler: Any, **kw: Any) -> str:
+    value, fraction = list(element.clauses)
+    return (
+        f"percentile_cont({compiler.process(fraction, **kw)}) "
+        f"WITHIN GROUP (ORDER BY {compiler.process(value, **kw)})"
+    )
+
+
+@compiles(percentile_cont)
+def _percentile_default(element: percentile_cont, compiler: Any, **kw: Any) -> str:
+    return f"percentile_cont({compiler.process(element.clauses, **kw)})"
+
+
+def instant(fact: Fact) -> ColumnElement[int]:
+    """The fact's time column as raw microseconds (not converted to datetimes)."""
+    return type_coerce(fact.table.c[fact.time], BigInteger)
+
+
+def dimension_expression(dimension: Dimension, fact: Fact, period: Period) -> ColumnElement[Any]:
+    if dimension.local_time == "weekday":
+        return period.weekday(instant(fact))
+    if dimension.local_time == "hour":
+        return period.hour(instant(fact))
+    return fact.table.c[dimension.columns[fact.table_name]]
+
+
+def compile_statement(
+    statement: Statement,
+    dimensions: dict[str, Dimension],
+    scope_where: ColumnElement[bool],
+    order_value: Any | None = None,
+) -> Select[Any]:
+    """The SELECT for `statement`; `order_value(columns)` builds the value to order by."""
+    query, fact = statement.query, statement.fact
+    table = fact.table
+    period = query.filter.period
+
+    grouped: list[ColumnElement[Any]] = [
+        dimension_expression(dimensions[name], fact, period).label(f"g{i}")
+        for i, name in enumerate(query.grouping.dimensions)
+    ]
+    if query.grouping.granularity is not None:
+        grouped.append(period.bucket_index(instant(fact), query.grouping.granularity).label("b"))
+    if statement.split:
+        by = statement.parts[0].part.by
+        assert by is not None
+        grouped.append(by(table).label("k"))
+
+    inputs = [_part_input(p, fact).label(f"p{i}") for i, p in enumerate(statement.parts)]
+    conditions = [
+        scope_where,
+        instant(fact) >= literal(period.start, BigInteger),
+        instant(fact) < literal(period.end, BigInteger),
+        *_filter_conditions(query, fact, dimensions),
+    ]
+    part_conditions = [_condition(p, fact) for p in statement.parts]
+    if all(condition is not None for condition in part_conditions):
+        conditions.append(or_(*part_conditions))  # type: ignore[arg-type]
+
+    inner = select(*grouped, *inputs).where(and_(*conditions)).subquery("rows")
+    group_columns = [inner.c[column.name] for column in grouped]
+    aggregates = [
+        _aggregate(p.part, inner.c[f"p{i}"]).label(f"a{i}") for i, p in enumerate(statement.parts)
+    ]
+    outer = select(*group_columns, *aggregates).select_from(inner)
+    if group_columns:
+        outer = outer.group_by(*group_columns)
+    if order_value is not None and query.order is not None:
+        by_label = {p.label: aggregates[i] for i, p in enumerate(statement.parts)}
+        value = order_value(by_label)
+        ordered = value.desc() if query.order.descending else value.asc()
+        keys = [_key_order(c) for c in group_columns]
+        outer = outer.order_by(ordered.nulls_last(), *keys).limit(query.order.limit)
+    return outer
+
+
+def _condition(planned: PlannedPart, fact: Fact) -> ColumnElement[bool] | None:
+    """The rows a part aggregates: its metric's condition (on the metric's own fact) and its own."""
+    part, metric = planned.part, planned.metric
+    wheres = [part.where]
+    if (part.fact or metric.fact) == metric.fact:
+        wheres.append(metric.where)
+    conditions = [where(fact.table) for where in wheres if where is not None]
+    return and_(*conditions) if conditions else None
+
+
+def _part_input(planned: PlannedPart, fact: Fact) -> ColumnElement[Any]:
+    part = planned.part
+    value: ColumnElement[Any] = (
+        literal(1) if part.expression is None else part.expression(fact.table)
+    )
+    condition = _condition(planned, fact)
+    return value if condition is None else case((condition, value))
+
+
+def _aggregate(part: Part, column: ColumnElement[Any]) -> ColumnElement[Any]:
+    if part.kind == "count":
+        return func.count(column)
+    if part.kind == "sum":
+        return func.sum(column)
+    if part.kind == "average":
+        return func.avg(column)
+    if part.kind == "min":
+        return func.min(column)
+    if part.kind == "max":
+        return func.max(column)
+    if part.kind == "count_distinct":
+        return func.count(column.distinct())
+    assert part.fraction is not None
+    return percentile_cont(column, literal(part.fraction))
+
+
+def _filter_conditions(
+    query: Query, fact: Fact, dimensions: dict[str, Dimension]
+) -> list[ColumnElement[bool]]:
+    return [
+        dimension_expression(dimensions[name], fact, query.filter.period).in_(values)
+        for name, values in query.filter.values
+    ]
+
+
+def _key_order(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    # Keys sort ascending with NULL last, in code-point order on both databases, as Python does.
+    return _binary(column).asc().nulls_last()
+
+
+class _binary(FunctionElement[Any]):  # noqa: N801
+    inherit_cache = True
+
+
+@compiles(_binary, "postgresql")
+def _binary_postgresql(element: _binary, compiler: Any, **kw: Any) -> str:
+    (column,) = list(element.clauses)
+    if isinstance(column.type, Integer):
+        return compiler.process(column, **kw)
+    return f'({compiler.process(column, **kw)}) COLLATE "C"'
+
+
+@compiles(_binary)
+def _binary_default(element: _binary, compiler: Any, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
