@@ -70,6 +70,8 @@ def _push_order_down(plan: Plan, registry: Registry) -> None:
     order = plan.query.order
     if order is None or order.value is None or len(plan.statements) != 1:
         return
+    if plan.query.grouping.entity:  # the limit applies per entity, not to all rows
+        return
     statement = plan.statements[0]
     metric, _, _ = registry.metric_values()[order.value]
     if statement.split or metric.name in plan.errors or metric.name in plan.missing:

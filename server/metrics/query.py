@@ -38,8 +38,9 @@ class Order:
 
 @dataclass(frozen=True)
 class Grouping:
-    dimensions: tuple[str, ...] = ()
+    dimensions: tuple[str, ...] = ()  # the entity's dimension first, when there is one
     granularity: Granularity | None = None
+    entity: bool = False  # the first dimension identifies a User/Team/Inbox of an entity report
 
 
 @dataclass(frozen=True)

@@ -75,10 +75,11 @@ class QueryResult:
             raise value
         return value
 
-    def ordered_keys(self, days: int) -> list[GroupKey]:
-        """Breakdown groups: by the order value (nulls last), then keys ascending, nulls last."""
+    def ordered_keys(self, days: int, prefix: GroupKey = ()) -> list[GroupKey]:
+        """Breakdown groups under `prefix` (an entity's key): by the order value, nulls last,
+        then by keys ascending, nulls last; at most the order's limit."""
         order = self.plan.query.order
-        keys = sorted(self.groups, key=_key_order)
+        keys = sorted((k for k in self.groups if k[: len(prefix)] == prefix), key=_key_order)
         if order is None:
             return keys
         if order.value is not None:

@@ -1,0 +1,172 @@
+"""From the GraphQL selection of a report to the Queries it needs, before any resolver runs.
+
+The walk mirrors the Report type: metric fields of a node need one query for its (period,
+grouping); `previous` shifts the period; `series` adds a calendar grouping; `breakdown` adds
+dimensions (and its own `series` and `previous`); `daily` needs a day series of one metric.
+Argument defaults here must match the ones declared on the types in report.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
+
+from server.errors import UserError
+from server.metrics.query import Filter, Grouping, Order, Query
+from server.metrics.time import Granularity, Shift
+from server.plugins import Registry
+from server.security.scope import Scope
+from server.settings import Limits
+
+DEFAULT_BREAKDOWN_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class NodeContext:
+    """Where a selection sits: its filter, and the entity dimension of User/Team/Inbox reports."""
+
+    scope: Scope
+    filter: Filter
+    entity: str | None = None  # the dimension whose key identifies the entity (first group key)
+
+    def grouping(
+        self, dimensions: tuple[str, ...] = (), granularity: Granularity | None = None
+    ) -> Grouping:
+        if self.entity:
+            return Grouping((self.entity, *dimensions), granularity, entity=True)
+        return Grouping(dimensions, granularity)
+
+    def shifted(self, shift: Shift) -> NodeContext:
+        return NodeContext(
+            self.scope, self.filter.with_period(self.filter.period.previous(shift)), self.entity
+        )
+
+
+def enum_name(value: Any) -> str:
+    return value.name if isinstance(value, Enum) else str(value)
+
+
+def breakdown_order(arguments: dict[str, Any], limits: Limits) -> tuple[tuple[str, ...], Order]:
+    by = tuple(enum_name(d) for d in arguments.get("by") or ())
+    if not by:
+        raise UserError("breakdown: `by` needs at least one dimension")
+    if len(set(by)) != len(by):
+        raise UserError("breakdown: a dimension is repeated in `by`")
+    limit = arguments.get("limit")
+    limit = DEFAULT_BREAKDOWN_LIMIT if limit is None else limit
+    if not 1 <= limit <= limits.max_breakdown_limit:
+        raise UserError(f"breakdown: limit must be between 1 and {limits.max_breakdown_limit}")
+    order_by = arguments.get("orderBy")
+    descending = arguments.get("descending")
+    order = Order(
+        None if order_by is None else enum_name(order_by),
+        True if descending is None else bool(descending),
+        limit,
+    )
+    return by, order
+
+
+def check_series(context: NodeContext, granularity: Granularity, limits: Limits) -> None:
+    count = len(context.filter.period.buckets(granularity))
+    if count > limits.max_series_buckets:
+        raise UserError(
+            f"series: {count} {granularity.name.lower()} buckets, over the limit of "
+            f"{limits.max_series_buckets}"
+        )
+
+
+class SelectionPlanner:
+    def __init__(self, registry: Registry, limits: Limits) -> None:
+        self.registry = registry
+        self.limits = limits
+        self.metric_names = {m.name for m in registry.metrics}
+        self.queries: dict[tuple[Any, ...], Query] = {}
+
+    def report(self, selections: Iterable[Selection], context: NodeContext) -> None:
+        metrics: set[str] = set()
+        for field in _fields(selections):
+            if field.name in self.metric_names:
+                metrics.add(field.name)
+            elif field.name == "previous":
+                self.report(field.selections, context.shifted(_shift(field.arguments)))
+            elif field.name == "series":
+                self.series(field, context, ())
+            elif field.name == "breakdown":
+                self.breakdown(field, context)
+            elif field.name == "daily":
+                value = enum_name(field.arguments.get("value"))
+                metric, _, _ = self.registry.metric_values()[value]
+                self.need(context, context.grouping((), Granularity.DAY), {metric.name})
+        self.need(context, context.grouping(), metrics)
+
+    def series(
+        self, field: SelectedField, context: NodeContext, dimensions: tuple[str, ...]
+    ) -> None:
+        granularity = Granularity(enum_name(field.arguments.get("granularity")))
+        check_series(context, granularity, self.limits)
+        metrics = {f.name for f in _fields(field.selections) if f.name in self.metric_names}
+        self.need(context, context.grouping(dimensions, granularity), metrics)
+
+    def breakdown(self, field: SelectedField, context: NodeContext) -> None:
+        by, order = breakdown_order(field.arguments, self.limits)
+        self.group(field.selections, context, by, order)
+
+    def group(
+        self,
+        selections: Iterable[Selection],
+        context: NodeContext,
+        by: tuple[str, ...],
+        order: Order | None,
+    ) -> None:
+        metrics: set[str] = set()
+        for field in _fields(selections):
+            if field.name in self.metric_names:
+                metrics.add(field.name)
+            elif field.name == "series":
+                self.series(field, context, by)
+            elif field.name == "previous":
+                self.group(field.selections, context.shifted(_shift(field.arguments)), by, None)
+        if order is not None and order.value is not None:
+            metrics.add(self.registry.metric_values()[order.value][0].name)
+        # The breakdown's own query is needed even without metric fields: it finds the groups.
+        self.need(context, context.grouping(by), metrics, order, always=order is not None)
+
+    def need(
+        self,
+        context: NodeContext,
+        grouping: Grouping,
+        metrics: set[str],
+        order: Order | None = None,
+        *,
+        always: bool = False,
+    ) -> None:
+        if not metrics and not always:
+            return
+        key = query_key(context, grouping, order)
+        existing = self.queries.get(key)
+        merged = frozenset(metrics) | (existing.metrics if existing else frozenset())
+        self.queries[key] = Query(context.scope, context.filter, grouping, merged, order)
+
+
+def query_key(context: NodeContext, grouping: Grouping, order: Order | None) -> tuple[Any, ...]:
+    return (context.filter, grouping, order)
+
+
+def _shift(arguments: dict[str, Any]) -> Shift:
+    shift = arguments.get("shift")
+    return Shift.PERIOD if shift is None else Shift(enum_name(shift))
+
+
+def _fields(selections: Iterable[Selection]) -> list[SelectedField]:
+    """The fields of a selection set, fragments flattened."""
+    fields: list[SelectedField] = []
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            fields.append(selection)
+        elif isinstance(selection, FragmentSpread | InlineFragment):
+            fields.extend(_fields(selection.selections))
+    return fields
