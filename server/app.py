@@ -1,0 +1,242 @@
+"""The ASGI application: `POST /graphql` behind a bearer token, GraphiQL with dev, `GET /healthz`.
+
+Every GraphQL request is authenticated before strawberry sees it: no token, no Scope, no query,
+not even in dev (the GraphiQL page itself is static and holds no data). The body is read here, up
+to the limit, so an oversized request is refused before it is parsed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import date, timedelta
+
+from sqlalchemy import literal, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import Message, Receive, Scope, Send
+from strawberry.asgi import GraphQL
+
+from server.db.engine import create_engine
+from server.schema.build import build_schema, internal_error
+from server.schema.context import Context
+from server.security.scope import Scope as TokenScope
+from server.security.tokens import authenticate
+from server.settings import Settings, load_settings
+
+logger = logging.getLogger("rapport.app")
+SCOPE_KEY = "rapport.scope"  # where the authenticated Scope travels in the ASGI scope
+
+
+def create_app(settings: Settings | None = None, *, dev: bool | None = None) -> Starlette:
+    """The app; settings default to the environment, dev to $RAPPORT_DEV (GraphiQL on)."""
+    settings = settings or load_settings()
+    if dev is None:
+        dev = os.environ.get("RAPPORT_DEV", "").strip().lower() in {"1", "true", "yes", "on"}
+    engine = create_engine(
+        settings.database_url,
+        statement_timeout_seconds=settings.limits.statement_timeout_seconds,
+    )
+    endpoint = GraphQLEndpoint(
+        GraphQLView(build_schema(settings), engine, settings),
+        engine=engine,
+        max_body_bytes=settings.limits.max_body_bytes,
+        graphiql=graphiql_page(os.environ.get("RAPPORT_DEMO_TOKEN") or None) if dev else None,
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        await engine.dispose()
+
+    app = Starlette(
+        routes=[Route("/graphql", endpoint), Route("/healthz", healthz)], lifespan=lifespan
+    )
+    app.state.engine = engine
+    return app
+
+
+def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    """An HTTP error shaped like a GraphQL response, so clients read every error the same way."""
+    return JSONResponse({"errors": [{"message": message}]}, status_code=status, headers=headers)
+
+
+async def healthz(request: Request) -> Response:
+    """200 when the database answers."""
+    try:
+        async with request.app.state.engine.connect() as connection:
+            await connection.execute(select(literal(1)))
+    except Exception as error:
+        logger.error("health check: the database does not answer", exc_info=error)
+        return JSONResponse({"status": "unavailable"}, status_code=503)
+    return JSONResponse({"status": "ok"})
+
+
+class GraphQLView(GraphQL[Context, None]):
+    """Strawberry's ASGI view, executing only what GraphQLEndpoint let through."""
+
+    def __init__(self, schema: object, engine: AsyncEngine, settings: Settings) -> None:
+        super().__init__(schema, graphql_ide=None, allow_queries_via_get=False)  # type: ignore[arg-type]
+        self.engine = engine
+        self.settings = settings
+
+    async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
+        return Context(engine=self.engine, scope=request.scope[SCOPE_KEY], settings=self.settings)
+
+
+class GraphQLEndpoint:
+    """`/graphql`: GraphiQL on GET (dev only); on POST, token and body size, then strawberry."""
+
+    def __init__(
+        self, view: GraphQLView, *, engine: AsyncEngine, max_body_bytes: int, graphiql: str | None
+    ) -> None:
+        self.view = view
+        self.engine = engine
+        self.max_body_bytes = max_body_bytes
+        self.graphiql = graphiql
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        if request.method in ("GET", "HEAD") and self.graphiql is not None:
+            await HTMLResponse(self.graphiql)(scope, receive, send)
+            return
+        if request.method != "POST":
+            message = "send GraphQL requests with POST"
+            if request.method in ("GET", "HEAD"):
+                message += " (GraphiQL is served on GET only with --dev)"
+            await error_response(405, message, {"Allow": "POST"})(scope, receive, send)
+            return
+        refusal, token_scope = await self.authenticate(request)
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
+        body = await read_body(request, receive, self.max_body_bytes)
+        if body is None:
+            message = f"request body: over the limit of {self.max_body_bytes} bytes"
+            await error_response(413, message)(scope, receive, send)
+            return
+        scope[SCOPE_KEY] = token_scope
+        await self.view(scope, replay(body, receive), send)
+
+    async def authenticate(self, request: Request) -> tuple[Response | None, TokenScope | None]:
+        challenge = {"WWW-Authenticate": "Bearer"}
+        scheme, _, secret = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            message = "authentication required: send the header Authorization: Bearer <token>"
+            return error_response(401, message, challenge), None
+        try:
+            token_scope = await authenticate(self.engine, secret.strip())
+        except Exception as error:
+            return error_response(500, internal_error(error, "authentication")), None
+        if token_scope is None:
+            return error_response(401, "invalid or revoked token", challenge), None
+        return None, token_scope
+
+
+async def read_body(request: Request, receive: Receive, limit: int) -> bytes | None:
+    """The whole body, or None when it is over `limit` bytes (read no further than that)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":  # the client went away
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+def replay(body: bytes, receive: Receive) -> Receive:
+    """A receive channel that yields the already-read body, then the client's own messages."""
+    pending = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def replayed() -> Message:
+        return pending.pop() if pending else await receive()
+
+    return replayed
+
+
+# --- GraphiQL -----------------------------------------------------------------------------------
+
+# A dashboard in one request: what `rapport demo` opens GraphiQL with.
+DEMO_QUERY = """\
+# Rapport demo: a support dashboard in one request. Run it with Ctrl-Enter.
+query Dashboard($filter: ReportFilter!) {
+  report(filter: $filter) {
+    from to days
+    csat { score responses satisfied }
+    nps { score promoters detractors }
+    volume { created closed resolved repliesSent customersHelped busiestDay }
+    firstResponseTime { median p90 }
+    previous { csat { score } nps { score } volume { created closed } }
+    series(granularity: WEEK) { start csat { score } volume { created } }
+    byChannel: breakdown(by: [CHANNEL]) { key label csat { score responses } volume { created } }
+    topAgents: breakdown(by: [USER], orderBy: CSAT_RESPONSES, limit: 20) {
+      key label csat { score responses }
+    }
+  }
+  ratings(filter: {hasComment: true, descending: true}, first: 5) {
+    edges { node { createdAt survey score comment user { name } conversation { number } } }
+  }
+}
+"""
+
+_GRAPHIQL = """<!doctype html>
+<html>
+  <head>
+    <meta charset="utf-8" />
+    <title>Rapport GraphiQL</title>
+    <style>body { margin: 0; } #graphiql { height: 100vh; }</style>
+    <script crossorigin src="https://unpkg.com/react@18.2.0/umd/react.production.min.js"
+      integrity="sha384-tMH8h3BGESGckSAVGZ82T9n90ztNXxvdwvdM6UoR56cYcf+0iGXBliJ29D+wZ/x8"></script>
+    <script crossorigin src="https://unpkg.com/react-dom@18.2.0/umd/react-dom.production.min.js"
+      integrity="sha384-bm7MnzvK++ykSwVJ2tynSE5TRdN+xL418osEVF2DE/L/gfWHj91J2Sphe582B1Bh"></script>
+    <link crossorigin rel="stylesheet" href="https://unpkg.com/graphiql@3.8.3/graphiql.min.css"
+      integrity="sha384-Mq3vbRBY71jfjQAt/DcjxUIYY33ksal4cgdRt9U/hNPvHBCaT2JfJ/PTRiPKf0aM" />
+  </head>
+  <body>
+    <div id="graphiql">Loading…</div>
+    <script crossorigin src="https://unpkg.com/graphiql@3.8.3/graphiql.min.js"
+      integrity="sha384-HbRVEFG0JGJZeAHCJ9Xm2+tpknBQ7QZmNlO/DgZtkZ0aJSypT96YYGRNod99l9Ie"></script>
+    <script>
+      const initial = __INITIAL__;
+      const fetcher = GraphiQL.createFetcher({ url: window.location.href.split("?")[0] });
+      ReactDOM.createRoot(document.getElementById("graphiql")).render(
+        React.createElement(GraphiQL, {
+          fetcher,
+          defaultEditorToolsVisibility: true,
+          isHeadersEditorEnabled: true,
+          ...initial,
+        }),
+      );
+    </script>
+  </body>
+</html>
+"""
+
+
+def graphiql_page(demo_token: str | None, today: date | None = None) -> str:
+    """GraphiQL, its headers editor holding the demo token (or a placeholder) and, in demo mode,
+    an example dashboard query over the last 30 days."""
+    token = demo_token or "<a token from `rapport token create`>"
+    initial: dict[str, str] = {"headers": json.dumps({"Authorization": f"Bearer {token}"})}
+    if demo_token:
+        today = today or date.today()
+        period = {"from": (today - timedelta(days=29)).isoformat(), "to": today.isoformat()}
+        initial |= {"query": DEMO_QUERY, "variables": json.dumps({"filter": period}, indent=2)}
+    # "<" escaped so that no value can close the <script> element it is embedded in.
+    return _GRAPHIQL.replace("__INITIAL__", json.dumps(initial).replace("<", "\\u003c"))

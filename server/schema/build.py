@@ -1,0 +1,107 @@
+"""The GraphQL schema: the Query type composed from field sets, with limits and error masking.
+
+`Query` is the union of the classes `query_parts()` returns, each a strawberry type holding some
+root fields: records here, reports added beside them. A field declared twice stops the build.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
+from strawberry.tools import merge_types
+
+from server.errors import UserError
+from server.schema.records import RecordQuery
+from server.schema.report import ReportQuery
+from server.settings import Limits, Settings, load_settings
+
+logger = logging.getLogger("rapport.errors")
+
+
+def query_parts() -> tuple[type, ...]:
+    """The strawberry types whose fields make up `Query`."""
+    return (RecordQuery, ReportQuery)
+
+
+def compose_query(parts: tuple[type, ...]) -> type:
+    names: dict[str, str] = {}
+    for part in parts:
+        for field in part.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+            if field.name in names:
+                raise ValueError(
+                    f"Query.{field.name} is declared by both {names[field.name]} and "
+                    f"{part.__name__}"
+                )
+            names[field.name] = part.__name__
+    return merge_types("Query", parts)
+
+
+def limit_extensions(limits: Limits) -> list[SchemaExtension]:
+    """SPEC 9: each rejects an operation with an error that names the limit."""
+    return [
+        MaxTokensLimiter(max_token_count=limits.max_tokens),
+        QueryDepthLimiter(max_depth=limits.max_depth),
+        MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+    ]
+
+
+def is_unexpected(error: GraphQLError) -> bool:
+    """A bug or an outage, as opposed to a mistake in the request.
+
+    Errors without a path come from parsing, validation or variable coercion: they describe the
+    request. Errors on a field are the client's when they are UserErrors or GraphQL errors.
+    """
+    if error.path is None or error.original_error is None:
+        return False
+    return not isinstance(error.original_error, UserError | GraphQLError)
+
+
+def internal_error(error: BaseException, where: str) -> str:
+    """Log an unexpected error under a new id; the message the client gets instead."""
+    message = f"Internal error (id: {uuid.uuid4()})"
+    logger.error("%s in %s", message, where, exc_info=error)
+    return message
+
+
+class MaskUnexpectedErrors(MaskErrors):
+    """Replaces an unexpected error's message with an id, logged with the full exception."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=is_unexpected)
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        assert error.original_error is not None  # is_unexpected() holds
+        path = ".".join(str(p) for p in error.path or ())
+        return GraphQLError(
+            internal_error(error.original_error, path),
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+        )
+
+
+class RapportSchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        # Strawberry logs every error here; unexpected ones are logged, with the id the client
+        # sees, by MaskUnexpectedErrors, and the rest are the client's mistakes, not the server's.
+        return
+
+
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    limits = (settings or load_settings()).limits
+    return RapportSchema(
+        query=compose_query(query_parts()),
+        extensions=[*limit_extensions(limits), MaskUnexpectedErrors()],
+    )
