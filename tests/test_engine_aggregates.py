@@ -50,7 +50,7 @@ class Numbers:
     value: float | None
 
 
-def _seconds(t):  # noqa: ANN001, ANN202 - a column expression over a fact table
+def _seconds(t):  # a column expression over a fact table
     return (t.c.first_response_at - t.c.created_at) / 1_000_000.0
 
 
@@ -130,7 +130,7 @@ TEST_METRICS = [
 ]
 
 
-def _registry():  # noqa: ANN202
+def _registry():
     plugin = ModuleType("engine_test_metrics")
     plugin.rapport_metrics = hookspecs.hookimpl(lambda: TEST_METRICS)  # type: ignore[attr-defined]
     import plugins.agents
@@ -145,19 +145,19 @@ def _registry():  # noqa: ANN202
     return build_registry(manager)
 
 
-def _query(metrics: set[str], grouping: Grouping = Grouping()) -> Query:  # noqa: B008
+def _query(metrics: set[str]) -> Query:
     period = Period(date(2026, 3, 1), date(2026, 3, 31), "UTC")
-    return Query(Scope("acme"), Filter(period), grouping, frozenset(metrics))
+    return Query(Scope("acme"), Filter(period), Grouping(), frozenset(metrics))
 
 
-async def _parts(engine, metric: str, key=(), grouping: Grouping = Grouping()):  # noqa: ANN001, ANN202, B008
+async def _parts(engine, metric: str):
     registry = _registry()
-    query = _query({metric}, grouping)
+    query = _query({metric})
     result = (await run_queries(engine, [query], registry))[query]
-    return result.parts(key, registry.metric(metric))
+    return result.parts((), registry.metric(metric))
 
 
-async def test_decimal_sums_are_exact_per_currency(engine) -> None:  # noqa: ANN001
+async def test_decimal_sums_are_exact_per_currency(engine) -> None:
     data = Data()
     # 0.1 + 0.2 is not 0.3 in floating point; the sum must be exact.
     data.transaction("0.10", "EUR", "2026-03-01T10:00:00Z")
@@ -174,7 +174,7 @@ async def test_decimal_sums_are_exact_per_currency(engine) -> None:  # noqa: ANN
     assert totals == {"EUR": Decimal("0.3"), "USD": Decimal("1000129.91")}
 
 
-async def test_percentiles_of_durations_interpolate_like_percentile_cont(engine) -> None:  # noqa: ANN001
+async def test_percentiles_of_durations_interpolate_like_percentile_cont(engine) -> None:
     data = Data()
     # first-response durations 60, 120, 180, 600 seconds
     for minutes, delay in [(0, 60), (10, 120), (20, 180), (30, 600)]:
@@ -196,7 +196,7 @@ async def test_percentiles_of_durations_interpolate_like_percentile_cont(engine)
     assert (parts["min"], parts["max"]) == (60.0, 600.0)
 
 
-async def test_distinct_counts_and_grouped_percentiles(engine) -> None:  # noqa: ANN001
+async def test_distinct_counts_and_grouped_percentiles(engine) -> None:
     data = Data()
     first = data.conversation("2026-03-02T09:00:00Z", customer_id="k1")
     second = data.conversation("2026-03-02T09:00:00Z", customer_id="k2")
@@ -216,7 +216,7 @@ async def test_distinct_counts_and_grouped_percentiles(engine) -> None:  # noqa:
     assert parts["customers"] == 2
 
 
-async def test_conditions_on_related_rows(engine) -> None:  # noqa: ANN001
+async def test_conditions_on_related_rows(engine) -> None:
     data = Data()
     sold = data.conversation("2026-03-01T09:00:00Z", closed="2026-03-02T09:00:00Z", human_replies=2)
     data.conversation("2026-03-01T09:00:00Z", closed="2026-03-03T09:00:00Z", human_replies=0)
@@ -230,7 +230,7 @@ async def test_conditions_on_related_rows(engine) -> None:  # noqa: ANN001
     assert (parts["closed"], parts["converted"], parts["resolved"]) == (2, 1, 1)
 
 
-async def test_per_stage_intervals_split_by_stage(engine) -> None:  # noqa: ANN001
+async def test_per_stage_intervals_split_by_stage(engine) -> None:
     data = Data()
     for conversation, stage, seconds in [
         ("c1", "new", 60.0),

@@ -8,7 +8,7 @@ from server.db.tables import metadata
 
 
 async def test_migrations_match_the_declared_tables(engine: AsyncEngine) -> None:
-    def diff(connection):  # noqa: ANN001, ANN202
+    def diff(connection):
         return compare_metadata(MigrationContext.configure(connection), metadata)
 
     async with engine.connect() as connection:

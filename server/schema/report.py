@@ -29,12 +29,14 @@ from server.metrics.time import Granularity, Period, Shift
 from server.plugins import registry
 from server.schema.context import Context
 from server.schema.report_plan import (
+    Field,
     NodeContext,
     SelectionPlanner,
     breakdown_order,
     check_series,
     enum_name,
     query_key,
+    selected_fields,
 )
 
 REGISTRY = registry()
@@ -385,8 +387,8 @@ async def _table_labels(
 # --- entry points -----------------------------------------------------------------------------
 
 
-def _selections(info: Info[Context, Any]) -> list[Any]:
-    return info.selected_fields[0].selections
+def _selections(info: Info[Context, Any]) -> list[Field]:
+    return selected_fields(info._raw_info)
 
 
 async def resolve_report(info: Info[Context, Any], report_filter: Any) -> Any:

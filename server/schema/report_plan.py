@@ -3,7 +3,8 @@
 The walk mirrors the Report type: metric fields of a node need one query for its (period,
 grouping); `previous` shifts the period; `series` adds a calendar grouping; `breakdown` adds
 dimensions (and its own `series` and `previous`); `daily` needs a day series of one metric.
-Argument defaults here must match the ones declared on the types in report.py.
+Arguments are coerced against the schema, so variables and declared defaults apply as they will
+for the resolvers.
 """
 
 from __future__ import annotations
@@ -13,7 +14,16 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
+from graphql import (
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLObjectType,
+    GraphQLResolveInfo,
+    InlineFragmentNode,
+    SelectionSetNode,
+    get_named_type,
+)
+from graphql.execution.values import get_argument_values
 
 from server.errors import UserError
 from server.metrics.query import Filter, Grouping, Order, Query
@@ -21,8 +31,6 @@ from server.metrics.time import Granularity, Shift
 from server.plugins import Registry
 from server.security.scope import Scope
 from server.settings import Limits
-
-DEFAULT_BREAKDOWN_LIMIT = 100
 
 
 @dataclass(frozen=True)
@@ -51,23 +59,18 @@ def enum_name(value: Any) -> str:
 
 
 def breakdown_order(arguments: dict[str, Any], limits: Limits) -> tuple[tuple[str, ...], Order]:
-    by = tuple(enum_name(d) for d in arguments.get("by") or ())
+    """The dimensions and order of `breakdown(by, orderBy, descending, limit)`, checked."""
+    by = tuple(enum_name(d) for d in arguments["by"])
     if not by:
         raise UserError("breakdown: `by` needs at least one dimension")
     if len(set(by)) != len(by):
         raise UserError("breakdown: a dimension is repeated in `by`")
-    limit = arguments.get("limit")
-    limit = DEFAULT_BREAKDOWN_LIMIT if limit is None else limit
+    limit = arguments["limit"]
     if not 1 <= limit <= limits.max_breakdown_limit:
         raise UserError(f"breakdown: limit must be between 1 and {limits.max_breakdown_limit}")
     order_by = arguments.get("orderBy")
-    descending = arguments.get("descending")
-    order = Order(
-        None if order_by is None else enum_name(order_by),
-        True if descending is None else bool(descending),
-        limit,
-    )
-    return by, order
+    value = None if order_by is None else enum_name(order_by)
+    return by, Order(value, arguments["descending"], limit)
 
 
 def check_series(context: NodeContext, granularity: Granularity, limits: Limits) -> None:
@@ -79,6 +82,51 @@ def check_series(context: NodeContext, granularity: Granularity, limits: Limits)
         )
 
 
+@dataclass(frozen=True)
+class Field:
+    """A field of the selection with its arguments coerced (variables and defaults applied)."""
+
+    name: str
+    arguments: dict[str, Any]
+    selections: list[Field]
+
+
+def selected_fields(info: GraphQLResolveInfo) -> list[Field]:
+    """The fields selected under the field being resolved, fragments flattened."""
+    field_type = get_named_type(info.return_type)
+    return [
+        field
+        for node in info.field_nodes
+        for field in _fields(info, node.selection_set, field_type)  # type: ignore[arg-type]
+    ]
+
+
+def _fields(
+    info: GraphQLResolveInfo, selection_set: SelectionSetNode | None, parent: GraphQLObjectType
+) -> list[Field]:
+    fields: list[Field] = []
+    for node in selection_set.selections if selection_set else ():
+        if isinstance(node, FieldNode):
+            if node.name.value.startswith("__"):
+                continue
+            definition = parent.fields[node.name.value]
+            child = get_named_type(definition.type)
+            fields.append(
+                Field(
+                    node.name.value,
+                    get_argument_values(definition, node, info.variable_values),
+                    _fields(info, node.selection_set, child)  # type: ignore[arg-type]
+                    if isinstance(child, GraphQLObjectType)
+                    else [],
+                )
+            )
+        elif isinstance(node, FragmentSpreadNode):
+            fields += _fields(info, info.fragments[node.name.value].selection_set, parent)
+        elif isinstance(node, InlineFragmentNode):
+            fields += _fields(info, node.selection_set, parent)
+    return fields
+
+
 class SelectionPlanner:
     def __init__(self, registry: Registry, limits: Limits) -> None:
         self.registry = registry
@@ -86,9 +134,9 @@ class SelectionPlanner:
         self.metric_names = {m.name for m in registry.metrics}
         self.queries: dict[tuple[Any, ...], Query] = {}
 
-    def report(self, selections: Iterable[Selection], context: NodeContext) -> None:
+    def report(self, fields: Iterable[Field], context: NodeContext) -> None:
         metrics: set[str] = set()
-        for field in _fields(selections):
+        for field in fields:
             if field.name in self.metric_names:
                 metrics.add(field.name)
             elif field.name == "previous":
@@ -98,32 +146,30 @@ class SelectionPlanner:
             elif field.name == "breakdown":
                 self.breakdown(field, context)
             elif field.name == "daily":
-                value = enum_name(field.arguments.get("value"))
+                value = enum_name(field.arguments["value"])
                 metric, _, _ = self.registry.metric_values()[value]
                 self.need(context, context.grouping((), Granularity.DAY), {metric.name})
         self.need(context, context.grouping(), metrics)
 
-    def series(
-        self, field: SelectedField, context: NodeContext, dimensions: tuple[str, ...]
-    ) -> None:
-        granularity = Granularity(enum_name(field.arguments.get("granularity")))
+    def series(self, field: Field, context: NodeContext, dimensions: tuple[str, ...]) -> None:
+        granularity = Granularity(enum_name(field.arguments["granularity"]))
         check_series(context, granularity, self.limits)
-        metrics = {f.name for f in _fields(field.selections) if f.name in self.metric_names}
+        metrics = {f.name for f in field.selections if f.name in self.metric_names}
         self.need(context, context.grouping(dimensions, granularity), metrics)
 
-    def breakdown(self, field: SelectedField, context: NodeContext) -> None:
+    def breakdown(self, field: Field, context: NodeContext) -> None:
         by, order = breakdown_order(field.arguments, self.limits)
         self.group(field.selections, context, by, order)
 
     def group(
         self,
-        selections: Iterable[Selection],
+        fields: Iterable[Field],
         context: NodeContext,
         by: tuple[str, ...],
         order: Order | None,
     ) -> None:
         metrics: set[str] = set()
-        for field in _fields(selections):
+        for field in fields:
             if field.name in self.metric_names:
                 metrics.add(field.name)
             elif field.name == "series":
@@ -157,16 +203,4 @@ def query_key(context: NodeContext, grouping: Grouping, order: Order | None) -> 
 
 
 def _shift(arguments: dict[str, Any]) -> Shift:
-    shift = arguments.get("shift")
-    return Shift.PERIOD if shift is None else Shift(enum_name(shift))
-
-
-def _fields(selections: Iterable[Selection]) -> list[SelectedField]:
-    """The fields of a selection set, fragments flattened."""
-    fields: list[SelectedField] = []
-    for selection in selections:
-        if isinstance(selection, SelectedField):
-            fields.append(selection)
-        elif isinstance(selection, FragmentSpread | InlineFragment):
-            fields.extend(_fields(selection.selections))
-    return fields
+    return Shift(enum_name(arguments["shift"]))
