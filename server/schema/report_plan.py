@@ -23,7 +23,7 @@ from graphql import (
     SelectionSetNode,
     get_named_type,
 )
-from graphql.execution.values import get_argument_values
+from graphql.execution.values import VariableValues, get_argument_values
 
 from server.errors import UserError
 from server.metrics.query import Filter, Grouping, Order, Query
@@ -101,6 +101,12 @@ def selected_fields(info: GraphQLResolveInfo) -> list[Field]:
     ]
 
 
+def _variables(info: GraphQLResolveInfo) -> VariableValues:
+    # Strawberry's executor hands resolvers the plain dict of coerced values.
+    values: Any = info.variable_values
+    return VariableValues({}, values) if isinstance(values, dict) else values
+
+
 def _fields(
     info: GraphQLResolveInfo, selection_set: SelectionSetNode | None, parent: GraphQLObjectType
 ) -> list[Field]:
@@ -114,7 +120,7 @@ def _fields(
             fields.append(
                 Field(
                     node.name.value,
-                    get_argument_values(definition, node, info.variable_values),
+                    get_argument_values(definition, node, _variables(info)),
                     _fields(info, node.selection_set, child)  # type: ignore[arg-type]
                     if isinstance(child, GraphQLObjectType)
                     else [],
