@@ -1,0 +1,125 @@
+"""Keeping derived values true when the rows they come from change.
+
+While a file is written, `note` reduces each chunk's changes to the keys they invalidate; before
+the file's transaction commits, `settle` re-derives the stored rows that depend on them, parents
+before children, then recomputes the conversation-wide values. Rows are re-derived by the same
+code as imported rows (server.ingest.derive), reading their given columns back in chunks.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.ingest.derive import derive
+from server.ingest.files import BY_ENTITY, Record
+from server.ingest.lookups import Lookups
+from server.ingest.query import IN_CHUNK, chunks, select_by_keys
+from server.ingest.replies import refresh_replies
+from server.ingest.stages import refresh_stage_intervals
+from server.ingest.write import Change, write_changes
+
+Key = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Dependent:
+    child: str  # the table whose rows derive values from the parent
+    via: str  # the child's column holding the parent's id
+    inputs: frozenset[str] | None = None  # the parent columns it derives from; None: any
+
+
+# Parents in the order they must settle: a re-derived conversation is itself a parent.
+DEPENDENTS: dict[str, tuple[Dependent, ...]] = {
+    "users": (Dependent("messages", "author_id", frozenset({"is_bot"})),),
+    "customers": (
+        Dependent("conversations", "customer_id", frozenset({"country"})),
+        Dependent("ratings", "given_customer_id", frozenset({"country"})),
+        Dependent("transactions", "given_customer_id", frozenset({"country"})),
+    ),
+    "conversations": (
+        Dependent("messages", "conversation_id"),
+        Dependent("ratings", "conversation_id"),
+        Dependent("transactions", "conversation_id"),
+        Dependent("stage_changes", "conversation_id"),
+    ),
+}
+# The columns whose change alters a conversation's reply stats or stage intervals.
+_REPLY_INPUTS = frozenset(
+    {"conversation_id", "author_type", "created_at", "is_human_reply", "is_bot_reply"}
+)
+_STAGE_INPUTS = frozenset({"conversation_id", "pipeline", "stage", "entered_at"})
+
+
+class Cascade:
+    """What the changes written in one transaction invalidate, until settled."""
+
+    def __init__(self) -> None:
+        self._pending: dict[tuple[str, Dependent], set[Key]] = defaultdict(set)
+        self._replies: set[Key] = set()
+        self._stages: set[Key] = set()
+
+    def note(self, entity: str, changes: list[Change]) -> None:
+        for dependent in DEPENDENTS.get(entity, ()):
+            # A new parent has no dependents yet: they would have failed validation.
+            self._pending[(entity, dependent)].update(
+                (new["account_id"], new["id"])  # type: ignore[misc]
+                for old, new in changes
+                if old is not None and _differs(old, new, dependent.inputs)
+            )
+        if entity == "messages":
+            self._replies.update(_conversations(changes, _REPLY_INPUTS))
+        elif entity == "stage_changes":
+            self._stages.update(_conversations(changes, _STAGE_INPUTS))
+        elif entity == "conversations":
+            self._stages.update(
+                (new["account_id"], new["id"])  # type: ignore[misc]
+                for old, new in changes
+                if old is not None
+            )
+
+    async def settle(self, connection: AsyncConnection) -> None:
+        for parent, dependents in DEPENDENTS.items():
+            for dependent in dependents:
+                keys = self._pending.pop((parent, dependent), set())
+                if keys:
+                    await self._rederive(connection, dependent, keys)
+        await refresh_replies(connection, self._replies)
+        await refresh_stage_intervals(connection, self._stages)
+        self._replies.clear()
+        self._stages.clear()
+
+    async def _rederive(
+        self, connection: AsyncConnection, dependent: Dependent, parents: set[Key]
+    ) -> None:
+        spec = BY_ENTITY[dependent.child]
+        table = spec.table
+        given = [table.c[f.target] for f in spec.fields]
+        for chunk in chunks(sorted(parents), IN_CHUNK):
+            stored = await select_by_keys(
+                connection, given, [table.c.account_id, table.c[dependent.via]], chunk
+            )
+            records: list[Record] = [dict(row._mapping) for row in stored]
+            # Fresh lookups: the parents were written since any earlier lookup was loaded.
+            await derive(connection, Lookups(), dependent.child, records)
+            self.note(dependent.child, await write_changes(connection, table, records))
+
+
+def _differs(old: Record, new: Record, columns: Iterable[str] | None) -> bool:
+    if columns is None:
+        return old != new
+    return any(old[c] != new[c] for c in columns)
+
+
+def _conversations(changes: list[Change], inputs: frozenset[str]) -> set[Key]:
+    """The conversations a changed row leaves or joins, when what it feeds them changed."""
+    touched: set[Key] = set()
+    for old, new in changes:
+        if old is None or _differs(old, new, inputs):
+            touched.add((new["account_id"], new["conversation_id"]))  # type: ignore[arg-type]
+            if old is not None:
+                touched.add((old["account_id"], old["conversation_id"]))  # type: ignore[arg-type]
+    return touched

@@ -1,0 +1,86 @@
+"""Rows that imported rows point at, loaded in batches for each chunk and kept for the next ones.
+
+One lookup answers both "does this reference exist (in this account)?" and "what does the row
+derive from it?" (a rating's channel from its conversation), so each chunk costs one query per
+referenced table. A lookup must not outlive a write to its own table: callers make fresh ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import Row, Table
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.db import tables
+from server.ingest.query import select_by_keys
+
+Key = tuple[str, ...]
+
+# What derivations read from each referenced table, besides its key.
+_COLUMNS: dict[str, tuple[str, ...]] = {
+    "accounts": (),
+    "inboxes": (),
+    "teams": (),
+    "users": ("is_bot",),
+    "customers": ("country",),
+    "conversations": (
+        "inbox_id",
+        "customer_id",
+        "assignee_id",
+        "country",
+        "channel",
+        "team_id",
+        "theme",
+        "pipeline",
+    ),
+}
+
+# Bounds memory on huge imports; rows are simply loaded again when a later chunk needs them.
+_CACHE_LIMIT = 500_000
+
+
+class Lookup:
+    """Rows of one table by primary key; a missing row is remembered as None."""
+
+    def __init__(self, table: Table, columns: Iterable[str]) -> None:
+        self._key_columns = list(table.primary_key.columns)
+        self._columns = self._key_columns + [table.c[name] for name in columns]
+        self._width = len(self._key_columns)
+        self._rows: dict[Key, Row[tuple[object, ...]] | None] = {}
+
+    async def load(self, connection: AsyncConnection, keys: Iterable[Key]) -> None:
+        missing = {key for key in keys if key not in self._rows}
+        if not missing:
+            return
+        rows = await select_by_keys(connection, self._columns, self._key_columns, missing)
+        for row in rows:
+            self._rows[tuple(row[: self._width])] = row  # type: ignore[arg-type]
+        for key in missing:
+            self._rows.setdefault(key, None)
+
+    def get(self, key: Key) -> Row[tuple[object, ...]] | None:
+        return self._rows.get(key)
+
+    def trim(self) -> None:
+        """Forget everything when the cache is large; call between chunks, never within one."""
+        if len(self._rows) > _CACHE_LIMIT:
+            self._rows.clear()
+
+
+class Lookups:
+    """One lookup per referenced table, created on first use."""
+
+    def __init__(self) -> None:
+        self._lookups: dict[str, Lookup] = {}
+
+    def __getitem__(self, entity: str) -> Lookup:
+        lookup = self._lookups.get(entity)
+        if lookup is None:
+            lookup = Lookup(tables.metadata.tables[entity], _COLUMNS[entity])
+            self._lookups[entity] = lookup
+        return lookup
+
+    def trim(self) -> None:
+        for lookup in self._lookups.values():
+            lookup.trim()

@@ -1,0 +1,167 @@
+"""Row validation: cells, row rules, duplicates, and (per chunk, batched) the database checks."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.ingest.files import CsvFile, Record
+from server.ingest.lookups import Lookups
+from server.ingest.parse import Invalid
+from server.ingest.query import select_by_keys
+
+# How a reference names the thing that does not exist.
+_SINGULAR = {
+    "accounts": "account",
+    "inboxes": "inbox",
+    "users": "user",
+    "teams": "team",
+    "customers": "customer",
+    "conversations": "conversation",
+}
+
+
+@dataclass
+class Row:
+    line: int
+    cells: list[str]
+    record: Record
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (column, message)
+
+
+class Validator:
+    """Validates the rows of one file, remembering what earlier rows of the file claimed."""
+
+    def __init__(self, spec: CsvFile, header: list[str]) -> None:
+        self.spec = spec
+        self._width = len(header)
+        position = {name: index for index, name in enumerate(header)}
+        self._present = [(position[f.name], f) for f in spec.fields if f.name in position]
+        self._absent = {f.target: f.default for f in spec.fields if f.name not in position}
+        self._names = {f.target: f.name for f in spec.fields}
+        self._references = [f for f in spec.fields if f.references]
+        self._unique = [f for f in spec.fields if f.unique]
+        self._first_line: dict[tuple[object, ...], int] = {}
+        self._claimed: dict[tuple[str, object, object], int] = {}
+
+    def parse(self, line: int, cells: list[str]) -> Row:
+        """Everything that one row and the earlier rows of its file can tell."""
+        row = Row(line, cells, dict(self._absent))
+        if len(cells) != self._width:
+            row.problems.append(("row", f"has {len(cells)} fields, the header has {self._width}"))
+            row.record.clear()
+            return row
+        record, problems = row.record, row.problems
+        for index, spec_field in self._present:
+            value = cells[index]
+            if not value:
+                if spec_field.required:
+                    problems.append((spec_field.name, "required, but empty"))
+                else:
+                    record[spec_field.target] = spec_field.default
+            elif spec_field.parse is None:
+                record[spec_field.target] = value
+            else:
+                try:
+                    record[spec_field.target] = spec_field.parse(value)
+                except Invalid as error:
+                    problems.append((spec_field.name, str(error)))
+        if self.spec.rule is not None:
+            problems.extend(self.spec.rule(record))
+        self._check_duplicate(row)
+        return row
+
+    async def check_database(
+        self, connection: AsyncConnection, lookups: Lookups, rows: list[Row]
+    ) -> None:
+        """References and unique values, for a chunk of rows at once."""
+        wanted: dict[str, set[tuple[str, ...]]] = defaultdict(set)
+        for row in rows:
+            for reference in self._references:
+                key = self._reference_key(row.record, reference.target, reference.references)
+                if key is not None:
+                    wanted[reference.references].add(key)  # type: ignore[index]
+        for entity, keys in wanted.items():
+            await lookups[entity].load(connection, keys)
+        for row in rows:
+            for reference in self._references:
+                entity = reference.references
+                key = self._reference_key(row.record, reference.target, entity)
+                if key is not None and lookups[entity].get(key) is None:  # type: ignore[index]
+                    row.problems.append((reference.name, _missing(entity, key)))  # type: ignore[arg-type]
+        for unique in self._unique:
+            await self._check_unique_in_database(connection, rows, unique.target)
+
+    def _check_duplicate(self, row: Row) -> None:
+        record = row.record
+        key = tuple(record.get(column) for column in self.spec.key)
+        if None in key:
+            return
+        first = self._first_line.setdefault(key, row.line)
+        if first != row.line:
+            named = ", ".join(
+                f"{self._names[column]} {value!r}"
+                for column, value in zip(self.spec.key, key, strict=True)
+                if column != "account_id"
+            )
+            row.problems.append(
+                (self._names[self.spec.key[-1]], f"{named} is also on line {first}")
+            )
+        for unique in self._unique:
+            value, account = record.get(unique.target), record.get("account_id")
+            if value is None or account is None:
+                continue
+            claim = (unique.target, account, value)
+            first = self._claimed.setdefault(claim, row.line)
+            if first != row.line:
+                row.problems.append((unique.name, f"{value} is also used on line {first}"))
+
+    async def _check_unique_in_database(
+        self, connection: AsyncConnection, rows: list[Row], column: str
+    ) -> None:
+        """A value held in the database by another row of the account is taken.
+
+        Checked against the database as it stands, so renumbering two stored conversations into
+        each other's numbers takes two imports; that keeps every write within the constraint.
+        """
+        table = self.spec.table
+        keyed = [
+            r
+            for r in rows
+            if None not in (r.record.get(column), r.record.get("account_id"), r.record.get("id"))
+        ]
+        stored = await select_by_keys(
+            connection,
+            [table.c.account_id, table.c[column], table.c.id],
+            [table.c.account_id, table.c[column]],
+            {(r.record["account_id"], r.record[column]) for r in keyed},
+        )
+        holders = {(account, value): holder for account, value, holder in stored}
+        for row in keyed:
+            holder = holders.get((row.record["account_id"], row.record[column]))
+            if holder is not None and holder != row.record["id"]:
+                row.problems.append(
+                    (
+                        self._names[column],
+                        f"{row.record[column]} is already used by "
+                        f"{_SINGULAR[table.name]} {holder!r}",
+                    )
+                )
+
+    @staticmethod
+    def _reference_key(record: Record, column: str, entity: str | None) -> tuple[str, ...] | None:
+        value = record.get(column)
+        if value is None:
+            return None
+        if entity == "accounts":
+            return (value,)  # type: ignore[return-value]
+        account = record.get("account_id")
+        return None if account is None else (account, value)  # type: ignore[return-value]
+
+
+def _missing(entity: str, key: tuple[str, ...]) -> str:
+    if entity == "accounts":
+        return f"account {key[0]!r} does not exist"
+    return f"{_SINGULAR[entity]} {key[1]!r} does not exist in account {key[0]!r}"
