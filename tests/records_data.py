@@ -270,6 +270,7 @@ class Api:
         self.app = app
         self.client = client
         self.engine: AsyncEngine = app.state.engine
+        self.token: str | None = None  # used by query() and errors() unless given one
 
     async def post(
         self, query: str, variables: dict[str, Any] | None = None, *, token: str | None
@@ -279,20 +280,20 @@ class Api:
         return await self.client.post("/graphql", json=body, headers=headers)
 
     async def query(
-        self, query: str, variables: dict[str, Any] | None = None, *, token: str
+        self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None
     ) -> dict[str, Any]:
         """The `data` of a query that must succeed."""
-        response = await self.post(query, variables, token=token)
+        response = await self.post(query, variables, token=token or self.token)
         assert response.status_code == 200, response.text
         result = response.json()
         assert "errors" not in result, result["errors"]
         return result["data"]
 
     async def errors(
-        self, query: str, variables: dict[str, Any] | None = None, *, token: str
+        self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None
     ) -> list[str]:
         """The error messages of a query that must fail."""
-        response = await self.post(query, variables, token=token)
+        response = await self.post(query, variables, token=token or self.token)
         assert response.status_code == 200, response.text
         result = response.json()
         assert result.get("errors"), result

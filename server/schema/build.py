@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import strawberry
@@ -47,12 +49,12 @@ def compose_query(parts: tuple[type, ...]) -> type:
     return merge_types("Query", parts)
 
 
-def limit_extensions(limits: Limits) -> list[SchemaExtension]:
+def limit_extensions(limits: Limits) -> list[Callable[[], SchemaExtension]]:
     """SPEC 9: each rejects an operation with an error that names the limit."""
     return [
-        MaxTokensLimiter(max_token_count=limits.max_tokens),
-        QueryDepthLimiter(max_depth=limits.max_depth),
-        MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+        partial(MaxTokensLimiter, max_token_count=limits.max_tokens),
+        partial(QueryDepthLimiter, max_depth=limits.max_depth),
+        partial(MaxAliasesLimiter, max_alias_count=limits.max_aliases),
     ]
 
 
@@ -103,5 +105,5 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     limits = (settings or load_settings()).limits
     return RapportSchema(
         query=compose_query(query_parts()),
-        extensions=[*limit_extensions(limits), MaskUnexpectedErrors()],
+        extensions=[*limit_extensions(limits), MaskUnexpectedErrors],
     )
