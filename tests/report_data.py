@@ -28,16 +28,27 @@ def at(text: str) -> datetime:
 
 
 class Data:
-    def __init__(self, account: str = "acme", timezone: str = "UTC") -> None:
+    def __init__(
+        self,
+        account: str = "acme",
+        timezone: str = "UTC",
+        *,
+        batch: str = "",
+        new_account: bool = True,
+    ) -> None:
+        """`batch` prefixes generated ids, so that a second Data can add rows to the same account."""
         self.account = account
-        self.timezone = timezone
+        self.batch = batch
         self.rows: dict[str, list[dict[str, Any]]] = {"accounts": [], "users": []}
-        self.rows["accounts"].append({"id": account, "name": account.title(), "timezone": timezone})
+        if new_account:
+            self.rows["accounts"].append(
+                {"id": account, "name": account.title(), "timezone": timezone}
+            )
         self._ids = 0
 
     def _next(self, prefix: str) -> str:
         self._ids += 1
-        return f"{prefix}{self._ids}"
+        return f"{self.batch}{prefix}{self._ids}"
 
     def add(self, table: str, **values: Any) -> dict[str, Any]:
         row = {"account_id": self.account, **values}

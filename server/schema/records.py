@@ -15,7 +15,7 @@ from collections.abc import Hashable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from sqlalchemy import (
@@ -63,8 +63,20 @@ from server.schema.loaders import (
     rows_by,
 )
 from server.schema.pagination import DEFAULT_FIRST, Connection, ListQuery, Ordering
+from server.schema.report_filter import ReportFilter
+
+if TYPE_CHECKING:
+    from server.schema.report import Report
 
 Info = strawberry.Info[Context, None]
+
+# Report types are assembled in report.py, which imports this module: `Report` is named lazily.
+
+
+async def _entity_report(info: Info, dimension: str, entity_id: str, report_filter: Any) -> Any:
+    from server.schema.report import resolve_entity_report
+
+    return await resolve_entity_report(info, dimension, entity_id, report_filter)
 
 
 def _micros(column: ColumnElement[Any]) -> ColumnElement[int]:
@@ -109,6 +121,14 @@ class Inbox:
     @classmethod
     def from_row(cls, row: Row[Any]) -> Inbox:
         return cls(id=strawberry.ID(row.id), name=row.name)
+
+    @strawberry.field(description="The root report with this inbox added to the filter.")
+    async def report(
+        self,
+        info: Info,
+        filter: ReportFilter,
+    ) -> Annotated[Report, strawberry.lazy("server.schema.report")]:
+        return await _entity_report(info, "INBOX", self.id, filter)
 
 
 @strawberry.type
@@ -198,6 +218,14 @@ class Team:
     def from_row(cls, row: Row[Any]) -> Team:
         return cls(id=strawberry.ID(row.id), name=row.name)
 
+    @strawberry.field(description="The root report with this team added to the filter.")
+    async def report(
+        self,
+        info: Info,
+        filter: ReportFilter,
+    ) -> Annotated[Report, strawberry.lazy("server.schema.report")]:
+        return await _entity_report(info, "TEAM", self.id, filter)
+
     @strawberry.field
     async def members(self, info: Info) -> list[User]:
         rows = await linked_rows(info.context, users, link="user_id", key="team_id").load(self.id)
@@ -219,6 +247,14 @@ class User:
     async def teams(self, info: Info) -> list[Team]:
         rows = await linked_rows(info.context, teams, link="team_id", key="user_id").load(self.id)
         return [Team.from_row(row) for row in rows]
+
+    @strawberry.field(description="The root report with this user added to the filter.")
+    async def report(
+        self,
+        info: Info,
+        filter: ReportFilter,
+    ) -> Annotated[Report, strawberry.lazy("server.schema.report")]:
+        return await _entity_report(info, "USER", self.id, filter)
 
     @strawberry.field(description="Ratings this user received.")
     async def ratings(

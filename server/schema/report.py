@@ -18,16 +18,20 @@ import strawberry
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
+from server.db.tables import ratings
 from server.errors import UserError
 from server.metrics.declarations import LabelTable
 from server.metrics.executor import run_queries
 from server.metrics.facts import CONVERSATIONS_CREATED, RATINGS
-from server.metrics.query import Filter, Grouping, Order
+from server.metrics.query import Grouping, Order
 from server.metrics.results import GroupKey, QueryResult
-from server.metrics.sql import dimension_expression
+from server.metrics.sql import dimension_expression, instant
 from server.metrics.time import Granularity, Period, Shift
-from server.plugins import registry
 from server.schema.context import Context
+from server.schema.filters import Survey
+from server.schema.pagination import DEFAULT_FIRST, Connection
+from server.schema.records import Conversation, Rating, conversation_page, rating_page
+from server.schema.report_filter import DIMENSIONS, REGISTRY, ReportFilter, resolve_filter
 from server.schema.report_plan import (
     Field,
     NodeContext,
@@ -39,8 +43,6 @@ from server.schema.report_plan import (
     selected_fields,
 )
 
-REGISTRY = registry()
-DIMENSIONS = {d.name: d for d in REGISTRY.dimensions}
 NONE_LABEL = "(none)"
 
 GranularityEnum = strawberry.enum(Granularity, name="Granularity")
@@ -55,51 +57,6 @@ MetricValueEnum = strawberry.enum(
     name="MetricValue",
     description="A numeric metric field, `<METRIC>_<FIELD>`; generated from the plugins.",
 )
-
-
-# --- the filter -------------------------------------------------------------------------------
-
-
-def _filter_type() -> type:
-    annotations: dict[str, Any] = {
-        "from_": date,
-        "to": date,
-        "timezone": str | None,
-    }
-    namespace: dict[str, Any] = {
-        "from_": strawberry.field(name="from", description="first local day, inclusive"),
-        "to": strawberry.field(description="last local day, inclusive"),
-        "timezone": strawberry.field(
-            default=None, description="IANA name; default: the account's time zone"
-        ),
-    }
-    for dimension in REGISTRY.dimensions:
-        if dimension.filter:
-            item = strawberry.ID if dimension.filter_is_id else str
-            annotations[dimension.filter] = list[item] | None  # type: ignore[valid-type]
-            namespace[dimension.filter] = strawberry.field(
-                default=None, description=f"keep rows whose {dimension.name} is one of these"
-            )
-    namespace["__annotations__"] = annotations
-    return strawberry.input(type("ReportFilter", (), namespace))
-
-
-ReportFilter = _filter_type()
-
-
-def resolve_filter(context: Context, report_filter: Any) -> Filter:
-    period = Period.parse(
-        report_filter.from_,
-        report_filter.to,
-        report_filter.timezone or context.scope.timezone,
-        context.settings.limits.max_period_days,
-    )
-    values = []
-    for dimension in REGISTRY.dimensions:
-        chosen = getattr(report_filter, dimension.filter, None) if dimension.filter else None
-        if chosen:  # an empty list means no filter
-            values.append((dimension.name, tuple(sorted(set(map(str, chosen))))))
-    return Filter(period, tuple(sorted(values)))
 
 
 # --- results of one request -------------------------------------------------------------------
@@ -319,6 +276,31 @@ class ReportBase:
             for key in keys
         ]
 
+    @strawberry.field(description="the ratings behind the numbers, newest first, same filter")
+    async def ratings(
+        self,
+        info: Info[Context, None],
+        first: int | None = DEFAULT_FIRST,
+        after: str | None = None,
+        surveys: list[Survey] | None = None,
+        scores: list[int] | None = None,
+    ) -> Connection[Rating]:
+        where = drill_down_conditions(self.node, "ratings")
+        if surveys:
+            where.append(ratings.c.survey.in_([s.value for s in surveys]))
+        if scores:
+            where.append(ratings.c.score.in_(scores))
+        return await rating_page(
+            info.context, where=where, descending=True, first=first, after=after
+        )
+
+    @strawberry.field(description="the conversations created in the period, same filter")
+    async def conversations(
+        self, info: Info[Context, None], first: int | None = DEFAULT_FIRST, after: str | None = None
+    ) -> Connection[Conversation]:
+        where = drill_down_conditions(self.node, "conversations")
+        return await conversation_page(info.context, where=where, first=first, after=after)
+
     @strawberry.field(description="mean, median, min and max of the value over the local days")
     def daily(self, value: MetricValueEnum) -> DailyAggregate:  # type: ignore[valid-type]
         name = enum_name(value)
@@ -436,8 +418,6 @@ def drill_down_conditions(node: Node, fact_name: str) -> list[Any]:
     """The report's filter as conditions on ratings (or conversations, by creation)."""
     fact = RATINGS if fact_name == "ratings" else CONVERSATIONS_CREATED
     period = node.context.filter.period
-    from server.metrics.sql import instant
-
     conditions = [instant(fact) >= period.start, instant(fact) < period.end]
     for name, values in node.context.filter.values:
         dimension = DIMENSIONS[name]
