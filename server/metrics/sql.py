@@ -36,7 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
-from server.metrics.declarations import Dimension, Metric, Part
+from server.metrics.declarations import Dimension, Expression, Metric, Part
 from server.metrics.facts import Fact
 from server.metrics.query import Query
 from server.metrics.time import Period
@@ -128,9 +128,10 @@ def compile_statement(
         instant(fact) < literal(period.end, BigInteger),
         *_filter_conditions(query, fact, dimensions),
     ]
-    part_conditions = [_condition(p, fact) for p in statement.parts]
-    if all(condition is not None for condition in part_conditions):
-        conditions.append(or_(*part_conditions))  # type: ignore[arg-type]
+    row_filters = [_row_filter(p) for p in statement.parts]
+    if all(where is not None for where in row_filters):
+        # one condition per declaration: metrics share theirs among all their parts
+        conditions.append(or_(*[where(table) for where in dict.fromkeys(row_filters)]))  # type: ignore[misc]
 
     inner = select(*grouped, *inputs).where(and_(*conditions)).subquery("rows")
     group_columns = [inner.c[column.name] for column in grouped]
@@ -157,6 +158,14 @@ def _condition(planned: PlannedPart, fact: Fact) -> ColumnElement[bool] | None:
         wheres.append(metric.where)
     conditions = [where(fact.table) for where in wheres if where is not None]
     return and_(*conditions) if conditions else None
+
+
+def _row_filter(planned: PlannedPart) -> Expression | None:
+    """A condition true of every row the part may aggregate: its metric's, else its own."""
+    part, metric = planned.part, planned.metric
+    if metric.where is not None and (part.fact or metric.fact) == metric.fact:
+        return metric.where
+    return part.where
 
 
 def _part_input(planned: PlannedPart, fact: Fact) -> ColumnElement[Any]:

@@ -1,0 +1,71 @@
+"""Snapshots of the SQL the planner generates for representative report queries.
+
+A change in generated SQL shows up in review as a change to tests/snapshots/*.sql. After an
+intended change, regenerate them with `RAPPORT_UPDATE_SNAPSHOTS=1 pytest tests/test_sql_snapshots.py`.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy.dialects import postgresql, sqlite
+
+from server.metrics.executor import compile_plan
+from server.metrics.planner import plan_query
+from server.metrics.query import Filter, Grouping, Order, Query
+from server.metrics.time import Granularity, Period
+from server.plugins import registry
+from server.security.scope import Scope
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+MARCH_NEW_YORK = Period(date(2026, 3, 1), date(2026, 3, 31), "America/New_York")
+SCOPED = Scope("acme", frozenset({"ib1", "ib2"}))
+
+QUERIES = {
+    "headline_surveys": Query(
+        Scope("acme"), Filter(MARCH_NEW_YORK), Grouping(), frozenset({"csat", "nps"})
+    ),
+    "day_series_across_dst": Query(
+        Scope("acme"),
+        Filter(MARCH_NEW_YORK),
+        Grouping((), Granularity.DAY),
+        frozenset({"csat"}),
+    ),
+    "top_agents_filtered_scoped": Query(
+        SCOPED,
+        Filter(MARCH_NEW_YORK, (("CHANNEL", ("chat", "email")),)),
+        Grouping(("USER",)),
+        frozenset({"csat"}),
+        Order("CSAT_SCORE", True, 20),
+    ),
+    "happiness_by_weekday_month": Query(
+        Scope("acme"),
+        Filter(Period(date(2026, 1, 1), date(2026, 3, 31), "Europe/Paris")),
+        Grouping(("WEEKDAY",), Granularity.MONTH),
+        frozenset({"happiness"}),
+    ),
+}
+
+
+def _render(query: Query) -> str:
+    plan = plan_query(query, registry())
+    blocks = []
+    for dialect in (sqlite.dialect(), postgresql.dialect()):
+        for select in compile_plan(plan, registry()):
+            sql = select.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
+            blocks.append(f"-- {dialect.name}\n{sql};\n")
+    return "\n".join(blocks)
+
+
+@pytest.mark.parametrize("name", sorted(QUERIES))
+def test_generated_sql_matches_the_snapshot(name: str) -> None:
+    path = SNAPSHOTS / f"{name}.sql"
+    rendered = _render(QUERIES[name])
+    if os.environ.get("RAPPORT_UPDATE_SNAPSHOTS"):
+        SNAPSHOTS.mkdir(exist_ok=True)
+        path.write_text(rendered)
+    assert path.exists(), f"no snapshot {path}: run with RAPPORT_UPDATE_SNAPSHOTS=1"
+    assert rendered == path.read_text()
