@@ -33,6 +33,7 @@ from server.schema.pagination import DEFAULT_FIRST, Connection
 from server.schema.records import Conversation, Rating, conversation_page, rating_page
 from server.schema.report_filter import DIMENSIONS, REGISTRY, ReportFilter, resolve_filter
 from server.schema.report_plan import (
+    DEFAULT_LIMIT,
     Field,
     NodeContext,
     SelectionPlanner,
@@ -199,8 +200,8 @@ class ReportGroupBase:
         return _series(self.node, self.by, Granularity(enum_name(granularity)))
 
     @strawberry.field(description="the same group in an earlier period")
-    def previous(self, shift: ShiftEnum = Shift.PERIOD) -> ReportGroup:  # type: ignore[valid-type]
-        context = self.node.context.shifted(Shift(enum_name(shift)))
+    def previous(self, shift: ShiftEnum | None = Shift.PERIOD) -> ReportGroup:  # type: ignore[valid-type]
+        context = self.node.context.shifted(Shift(enum_name(shift or Shift.PERIOD)))
         node = Node(self.node.request, context, self.node.key, context.filter.period.days)
         return ReportGroup(node=node, by=self.by, order=None)
 
@@ -241,8 +242,8 @@ class ReportBase:
     @strawberry.field(
         description="PERIOD: as many days just before; YEAR: the same dates a year earlier"
     )
-    def previous(self, shift: ShiftEnum = Shift.PERIOD) -> Report:  # type: ignore[valid-type]
-        context = self.node.context.shifted(Shift(enum_name(shift)))
+    def previous(self, shift: ShiftEnum | None = Shift.PERIOD) -> Report:  # type: ignore[valid-type]
+        context = self.node.context.shifted(Shift(enum_name(shift or Shift.PERIOD)))
         return Report(
             node=Node(self.node.request, context, self.node.key, context.filter.period.days)
         )
@@ -257,8 +258,8 @@ class ReportBase:
         info: Info[Context, None],
         by: list[DimensionEnum],  # type: ignore[valid-type]
         order_by: MetricValueEnum | None = None,  # type: ignore[valid-type]
-        descending: bool = True,
-        limit: int = 100,
+        descending: bool | None = True,
+        limit: int | None = DEFAULT_LIMIT,
     ) -> list[ReportGroup]:
         arguments = {"by": by, "orderBy": order_by, "descending": descending, "limit": limit}
         dimensions, order = breakdown_order(arguments, info.context.settings.limits)

@@ -32,6 +32,8 @@ from server.plugins import Registry
 from server.security.scope import Scope
 from server.settings import Limits
 
+DEFAULT_LIMIT = 100  # breakdown(limit:), as declared in report.py
+
 
 @dataclass(frozen=True)
 class NodeContext:
@@ -65,12 +67,12 @@ def breakdown_order(arguments: dict[str, Any], limits: Limits) -> tuple[tuple[st
         raise UserError("breakdown: `by` needs at least one dimension")
     if len(set(by)) != len(by):
         raise UserError("breakdown: a dimension is repeated in `by`")
-    limit = arguments["limit"]
+    limit = DEFAULT_LIMIT if arguments["limit"] is None else arguments["limit"]
     if not 1 <= limit <= limits.max_breakdown_limit:
         raise UserError(f"breakdown: limit must be between 1 and {limits.max_breakdown_limit}")
     order_by = arguments.get("orderBy")
     value = None if order_by is None else enum_name(order_by)
-    return by, Order(value, arguments["descending"], limit)
+    return by, Order(value, arguments["descending"] is not False, limit)
 
 
 def check_series(context: NodeContext, granularity: Granularity, limits: Limits) -> None:
@@ -209,4 +211,4 @@ def query_key(context: NodeContext, grouping: Grouping, order: Order | None) -> 
 
 
 def _shift(arguments: dict[str, Any]) -> Shift:
-    return Shift(enum_name(arguments["shift"]))
+    return Shift(enum_name(arguments["shift"] or Shift.PERIOD))
