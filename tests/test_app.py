@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 from graphql import parse, validate
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.app import DEMO_QUERY, create_app, graphiql_page
@@ -145,6 +146,21 @@ async def test_unexpected_errors_are_masked_and_logged_with_an_id(
         "conversation: give an id or a number"
     ]
     assert await client.errors("{ nope }") == ["Cannot query field 'nope' on type 'Query'."]
+
+
+async def test_a_statement_timeout_names_the_limit(
+    client: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Canceled(Exception):
+        sqlstate = "57014"  # what PostgreSQL reports when statement_timeout fires
+
+    async def slow(*_args: object) -> None:
+        raise DBAPIError("SELECT …", {}, Canceled("canceling statement due to statement timeout"))
+
+    monkeypatch.setattr(records, "fetch", slow)
+    assert await client.errors("{ teams { id } }") == [
+        "statement timeout: a SQL statement ran over the limit of 10 s"
+    ]
 
 
 async def test_graphiql_only_with_dev(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:

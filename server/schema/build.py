@@ -76,17 +76,33 @@ def internal_error(error: BaseException, where: str) -> str:
     return message
 
 
-class MaskUnexpectedErrors(MaskErrors):
-    """Replaces an unexpected error's message with an id, logged with the full exception."""
+def timed_out(error: BaseException) -> bool:
+    """Whether PostgreSQL stopped the statement (SQLSTATE 57014: statement_timeout fired)."""
+    return getattr(getattr(error, "orig", None), "sqlstate", None) == "57014"
 
-    def __init__(self) -> None:
+
+class MaskUnexpectedErrors(MaskErrors):
+    """Replaces an unexpected error's message with an id, logged with the full exception.
+
+    A statement stopped by the statement timeout is a limit, not a bug: its message says so.
+    """
+
+    def __init__(self, limits: Limits) -> None:
         super().__init__(should_mask_error=is_unexpected)
+        self.limits = limits
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        assert error.original_error is not None  # is_unexpected() holds
+        original = error.original_error
+        assert original is not None  # is_unexpected() holds
         path = ".".join(str(p) for p in error.path or ())
+        if timed_out(original):
+            seconds = self.limits.statement_timeout_seconds
+            logger.warning("statement timeout in %s", path)
+            message = f"statement timeout: a SQL statement ran over the limit of {seconds:g} s"
+        else:
+            message = internal_error(original, path)
         return GraphQLError(
-            internal_error(error.original_error, path),
+            message,
             nodes=error.nodes,
             source=error.source,
             positions=error.positions,
@@ -105,5 +121,5 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     limits = (settings or load_settings()).limits
     return RapportSchema(
         query=compose_query(query_parts()),
-        extensions=[*limit_extensions(limits), MaskUnexpectedErrors],
+        extensions=[*limit_extensions(limits), partial(MaskUnexpectedErrors, limits)],
     )
