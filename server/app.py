@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date, timedelta
 
+import strawberry
 from sqlalchemy import literal, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
@@ -81,8 +82,8 @@ async def healthz(request: Request) -> Response:
 class GraphQLView(GraphQL[Context, None]):
     """Strawberry's ASGI view, executing only what GraphQLEndpoint let through."""
 
-    def __init__(self, schema: object, engine: AsyncEngine, settings: Settings) -> None:
-        super().__init__(schema, graphql_ide=None, allow_queries_via_get=False)  # type: ignore[arg-type]
+    def __init__(self, schema: strawberry.Schema, engine: AsyncEngine, settings: Settings) -> None:
+        super().__init__(schema, graphql_ide=None, allow_queries_via_get=False)
         self.engine = engine
         self.settings = settings
 

@@ -8,9 +8,11 @@ The enums live here because they are the vocabulary of both the filters and the 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import Enum
+from typing import TypeVar
 
 import strawberry
 from sqlalchemy import ColumnElement, and_, or_
@@ -18,6 +20,8 @@ from sqlalchemy import ColumnElement, and_, or_
 from server.db.tables import conversations, ratings
 from server.metrics.time import Period, local_midnight, zone
 from server.schema.context import Context
+
+T = TypeVar("T")
 
 
 @strawberry.enum(description="The survey a rating answers.")
@@ -113,7 +117,7 @@ def period_window(
     )
 
 
-def _values(items: list[str] | list[int] | None) -> tuple[str | int, ...]:
+def _values(items: Iterable[T] | None) -> tuple[T, ...]:
     return tuple(dict.fromkeys(items or ()))  # de-duplicated, in the order given
 
 
@@ -159,7 +163,7 @@ def rating_criteria(given: RatingFilter | None, context: Context) -> RatingCrite
         return RatingCriteria()
     return RatingCriteria(
         window=period_window(given.from_, given.to, given.timezone, context),
-        surveys=tuple(s.value for s in dict.fromkeys(given.surveys or ())),
+        surveys=_values(s.value for s in given.surveys or ()),
         scores=_values(given.scores),
         users=_values(given.users),
         inboxes=_values(given.inboxes),
@@ -200,7 +204,7 @@ def conversation_criteria(
         return ConversationCriteria()
     return ConversationCriteria(
         window=period_window(given.from_, given.to, given.timezone, context),
-        statuses=tuple(s.value for s in dict.fromkeys(given.statuses or ())),
+        statuses=_values(s.value for s in given.statuses or ()),
         channels=_values(given.channels),
         inboxes=_values(given.inboxes),
         users=_values(given.users),

@@ -33,7 +33,7 @@ Node = TypeVar("Node")
 # Keys per statement: far beyond what one level of a query asks for (pages are at most 100 rows),
 # and under the bind-parameter limits of both databases.
 MAX_BATCH = 10_000
-_PARENT = "_parent"
+_OWNER = "_owner"  # the key a linked row was loaded for
 
 
 async def fetch(context: Context, statement: Executable) -> Sequence[Row[Any]]:
@@ -97,7 +97,7 @@ def linked_rows(
             ),
         )
         statement = (
-            select(table, team_members.c[key].label(_PARENT))
+            select(table, team_members.c[key].label(_OWNER))
             .select_from(joined)
             .where(
                 context.scope.where(table),
@@ -106,7 +106,7 @@ def linked_rows(
             )
             .order_by(table.c.name, table.c.id)
         )
-        return _grouped(await fetch(context, statement), _PARENT, keys)
+        return _grouped(await fetch(context, statement), _OWNER, keys)
 
     return _loader(context, ("linked", table.name, key), load)
 

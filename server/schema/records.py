@@ -11,16 +11,17 @@ list records with extra conditions.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    FromClause,
     Integer,
     Row,
     and_,
@@ -69,6 +70,7 @@ if TYPE_CHECKING:
     from server.schema.report import Report
 
 Info = strawberry.Info[Context, None]
+T = TypeVar("T")
 
 # Report types are assembled in report.py, which imports this module: `Report` is named lazily.
 
@@ -188,25 +190,14 @@ class StageChange:
 # --- records with relations -------------------------------------------------------------------
 
 
-async def _user(info: Info, user_id: str | None) -> User | None:
-    if user_id is None:
+async def _record(
+    info: Info, column: ColumnElement[Any], key: Hashable | None, make: Callable[[Row[Any]], T]
+) -> T | None:
+    """The record whose unique `column` is `key`, batched with its siblings; None if invisible."""
+    if key is None:
         return None
-    row = await row_by(info.context, users.c.id).load(user_id)
-    return None if row is None else User.from_row(row)
-
-
-async def _customer(info: Info, customer_id: str | None) -> Customer | None:
-    if customer_id is None:
-        return None
-    row = await row_by(info.context, customers.c.id).load(customer_id)
-    return None if row is None else Customer.from_row(row)
-
-
-async def _conversation(info: Info, conversation_id: str | None) -> Conversation | None:
-    if conversation_id is None:
-        return None
-    row = await row_by(info.context, conversations.c.id).load(conversation_id)
-    return None if row is None else Conversation.from_row(row)
+    row = await row_by(info.context, column).load(key)
+    return None if row is None else make(row)
 
 
 @strawberry.type
@@ -317,7 +308,7 @@ class Message:
 
     @strawberry.field(description="The user or bot who wrote it; null for customer messages.")
     async def author(self, info: Info) -> User | None:
-        return await _user(info, self.author_id)
+        return await _record(info, users.c.id, self.author_id, User.from_row)
 
 
 @strawberry.type
@@ -356,23 +347,19 @@ class Conversation:
 
     @strawberry.field
     async def inbox(self, info: Info) -> Inbox | None:
-        row = await row_by(info.context, inboxes.c.id).load(self.inbox_id)
-        return None if row is None else Inbox.from_row(row)
+        return await _record(info, inboxes.c.id, self.inbox_id, Inbox.from_row)
 
     @strawberry.field
     async def customer(self, info: Info) -> Customer | None:
-        return await _customer(info, self.customer_id)
+        return await _record(info, customers.c.id, self.customer_id, Customer.from_row)
 
     @strawberry.field
     async def assignee(self, info: Info) -> User | None:
-        return await _user(info, self.assignee_id)
+        return await _record(info, users.c.id, self.assignee_id, User.from_row)
 
     @strawberry.field
     async def team(self, info: Info) -> Team | None:
-        if self.team_id is None:
-            return None
-        row = await row_by(info.context, teams.c.id).load(self.team_id)
-        return None if row is None else Team.from_row(row)
+        return await _record(info, teams.c.id, self.team_id, Team.from_row)
 
     @strawberry.field(description="Oldest first.")
     async def messages(
@@ -453,15 +440,15 @@ class Rating:
 
     @strawberry.field
     async def conversation(self, info: Info) -> Conversation | None:
-        return await _conversation(info, self.conversation_id)
+        return await _record(info, conversations.c.id, self.conversation_id, Conversation.from_row)
 
     @strawberry.field(description="The rated user.")
     async def user(self, info: Info) -> User | None:
-        return await _user(info, self.user_id)
+        return await _record(info, users.c.id, self.user_id, User.from_row)
 
     @strawberry.field
     async def customer(self, info: Info) -> Customer | None:
-        return await _customer(info, self.customer_id)
+        return await _record(info, customers.c.id, self.customer_id, Customer.from_row)
 
 
 # --- lists, for the root fields and for other parts of the schema ----------------------------
@@ -474,7 +461,7 @@ def rating_list(
     descending: bool,
 ) -> ListQuery:
     """Visible ratings matching `where`, in the order asked, ties broken by id."""
-    source: Any = ratings
+    source: FromClause = ratings
     if order_by is RatingOrder.NUMBER:
         # The number is the conversation's, read only where the Scope sees that conversation.
         source = ratings.outerjoin(
@@ -612,7 +599,7 @@ class RecordQuery:
 
     @strawberry.field
     async def user(self, info: Info, id: strawberry.ID) -> User | None:
-        return await _user(info, id)
+        return await _record(info, users.c.id, id, User.from_row)
 
     @strawberry.field(description="Teams of the account, by name.")
     async def teams(self, info: Info) -> list[Team]:
