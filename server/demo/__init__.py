@@ -48,7 +48,11 @@ async def write_demo(url: str, *, size: str, seed: int, console: Console) -> str
             raise UserError(f"cannot reach the database: {error}") from None
         directory = Path(tempfile.mkdtemp(prefix="rapport-demo-"))
         started = time.perf_counter()
-        rows = generate_csv(directory, size=SIZES[size], seed=seed, console=status)
+        try:
+            rows = generate_csv(directory, size=SIZES[size], seed=seed, console=status)
+        except BaseException:
+            shutil.rmtree(directory)
+            raise
         generated = time.perf_counter() - started
         total = sum(rows.values())
         status.print(

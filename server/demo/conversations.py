@@ -38,6 +38,11 @@ FOLLOW_UP_SECONDS = {"email": (600, 14_400), "chat": (10, 90), "social": (120, 3
 THANKS_RATE = {"email": 0.3, "chat": 0.4, "social": 0.3, "phone": 0.0}
 CUSTOMER_SHARE = 0.97  # the rest are anonymous (withheld number, deleted social account)
 REPEAT_CUSTOMERS = 1.6  # > 1: a few loyal customers write again and again
+# Conversations created in the last days of the data are often still open or pending; a few
+# old ones were forgotten.
+FORGOTTEN_RATE = 0.015
+RECENT_OPEN_RATE = 0.6
+RECENT_DAYS = 4
 WEB_ORDER_RATE = 0.01  # orders placed without a conversation, per conversation
 WAITING_GAP = 1_800  # an agent sets "waiting on customer" when the answer takes longer
 THEME_MOOD = {
@@ -183,10 +188,9 @@ class ConversationSimulator:
                 created, channel, assignee, self.teams.get(team_id)
             )
 
-        # Recent conversations are often still open; a few old ones were forgotten.
         age_days = (self.calendar.end - created) / 86_400
         closed: int | None = None
-        if random() < 0.015 + 0.6 * math.exp(-age_days / 4):
+        if random() < FORGOTTEN_RATE + RECENT_OPEN_RATE * math.exp(-age_days / RECENT_DAYS):
             messages = messages[: rng.randint(1, len(messages))]
             _, author_type, _, kind = messages[-1]
             status = "pending" if author_type == "user" and kind == "reply" else "open"
@@ -260,7 +264,8 @@ class ConversationSimulator:
             if turn and turn == transfer_at:
                 agent = self._colleague(team, agent)
             mu, sigma = (NEXT_REPLY if turn else FIRST_REPLY)[channel]
-            reply = self._at_work(t + 5 + int(rng.lognormvariate(mu, sigma) * agent.speed))
+            delay = 5 + int(rng.lognormvariate(mu, sigma) * agent.speed)
+            reply = self._at_work(self.calendar.next_open(t) + delay)
             if random() < NOTE_RATE and reply - messages[-1][0] > 120:
                 note_at = reply - rng.randrange(30, min(900, reply - messages[-1][0]))
                 messages.append((note_at, "user", self._colleague(team, agent).id, "note"))
@@ -276,7 +281,8 @@ class ConversationSimulator:
 
     def _at_work(self, t: int) -> int:
         """`t` if the team is working then, else a little after it starts again (not all on the
-        stroke of the opening hour)."""
+        stroke of the opening hour). Agents start on a message when they are at work, and finish
+        it then too."""
         if self.calendar.is_open_at(t):
             return t
         return self.calendar.next_open(t) + self.rng.randrange(1_800)

@@ -70,15 +70,16 @@ def _humans(plan: AccountPlan, count: int, rng: Random) -> tuple[User, ...]:
         if name in taken:
             continue
         taken.add(name)
+        user_id = f"u{len(users) + 1}"
         users.append(
             User(
-                id=f"u{len(users) + 1}",
+                id=user_id,
                 name=name,
                 email=f"{_ascii(first)}.{_ascii(last)}@{plan.email_domain}",
                 is_bot=False,
                 speed=rng.lognormvariate(0, 0.35),
                 quality=rng.gauss(0, 0.05),
-                activity=rng.uniform(0.5, 1.3),
+                activity=1.2 if user_id in plan.full_timers else rng.uniform(0.5, 1.3),
             )
         )
     return tuple(users)
@@ -86,8 +87,9 @@ def _humans(plan: AccountPlan, count: int, rng: Random) -> tuple[User, ...]:
 
 def _teams(plan: AccountPlan, humans: tuple[User, ...], rng: Random) -> tuple[Team, ...]:
     """Every agent in one team sized by the plan; some also help out in a second one."""
-    shuffled = list(humans)
+    shuffled = [agent for agent in humans if agent.id not in plan.full_timers]
     rng.shuffle(shuffled)
+    shuffled[:0] = [agent for agent in humans if agent.id in plan.full_timers]
     sizes = apportion(len(shuffled), [team.share for team in plan.teams])
     members: list[list[User]] = []
     start = 0

@@ -56,6 +56,9 @@ class AccountPlan:
     inboxes: tuple[InboxPlan, ...]
     teams: tuple[TeamPlan, ...]
     bots: tuple[str, ...]
+    # Agents working full time in the first team, so the example queries about one user (u17)
+    # find plenty of conversations and ratings.
+    full_timers: tuple[str, ...] = ()
 
 
 ACME = AccountPlan(
@@ -132,6 +135,7 @@ ACME = AccountPlan(
         TeamPlan("t4", "Sales", 0.2),
     ),
     bots=("Acme Assistant",),
+    full_timers=("u17",),
 )
 
 GLOBEX = AccountPlan(
