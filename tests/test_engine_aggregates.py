@@ -147,7 +147,8 @@ def _registry():
 
 def _query(metrics: set[str]) -> Query:
     period = Period(date(2026, 3, 1), date(2026, 3, 31), "UTC")
-    return Query(Scope("acme"), Filter(period), Grouping(), frozenset(metrics))
+    # "*" is not a value field: every part of the metric is computed
+    return Query(Scope("acme"), Filter(period), Grouping(), frozenset((m, "*") for m in metrics))
 
 
 async def _parts(engine, metric: str):

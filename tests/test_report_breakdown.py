@@ -95,7 +95,7 @@ async def test_without_order_groups_sort_by_keys_with_null_last(rated) -> None:
 
 async def test_top_n_across_facts(rated) -> None:
     # happiness also reads messages: two statements, ordered together
-    fields = "key csat { responses } happiness { responses }"
+    fields = "key csat { responses } happiness { responses ratingsPercent }"
     groups = await _breakdown(rated, "by: [CHANNEL], orderBy: CSAT_RESPONSES", fields)
     assert [(g["key"], g["csat"]["responses"], g["happiness"]["responses"]) for g in groups] == [
         ("chat", 3, 0),

@@ -26,26 +26,29 @@ SCOPED = Scope("acme", frozenset({"ib1", "ib2"}))
 
 QUERIES = {
     "headline_surveys": Query(
-        Scope("acme"), Filter(MARCH_NEW_YORK), Grouping(), frozenset({"csat", "nps"})
+        Scope("acme"),
+        Filter(MARCH_NEW_YORK),
+        Grouping(),
+        frozenset({("csat", "score"), ("nps", "score")}),
     ),
     "day_series_across_dst": Query(
         Scope("acme"),
         Filter(MARCH_NEW_YORK),
         Grouping((), Granularity.DAY),
-        frozenset({"csat"}),
+        frozenset({("csat", "responses")}),
     ),
     "top_agents_filtered_scoped": Query(
         SCOPED,
         Filter(MARCH_NEW_YORK, (("CHANNEL", ("chat", "email")),)),
         Grouping(("USER",)),
-        frozenset({"csat"}),
+        frozenset({("csat", "score"), ("csat", "responses")}),
         Order("CSAT_SCORE", True, 20),
     ),
     "happiness_by_weekday_month": Query(
         Scope("acme"),
         Filter(Period(date(2026, 1, 1), date(2026, 3, 31), "Europe/Paris")),
         Grouping(("WEEKDAY",), Granularity.MONTH),
-        frozenset({"happiness"}),
+        frozenset({("happiness", "score"), ("happiness", "ratingsPercent")}),
     ),
 }
 

@@ -36,7 +36,8 @@ def plan_query(query: Query, registry: Registry) -> Plan:
         if all(problems.values()):
             plan.errors[name] = next(p for p in problems.values() if p)
             continue
-        for part_name, part in metric.parts.items():
+        for part_name in needed_parts(metric, query):
+            part = metric.parts[part_name]
             fact = part.fact or metric.fact
             if problems[fact.name]:
                 plan.missing.setdefault(name, {})[part_name] = problems[fact.name]  # type: ignore[assignment]
@@ -49,6 +50,17 @@ def plan_query(query: Query, registry: Registry) -> Plan:
         plan.statements.append(Statement(query, fact, tuple(parts), split is not None))
     _push_order_down(plan, registry)
     return plan
+
+
+def needed_parts(metric: Metric, query: Query) -> list[str]:
+    """The parts the asked fields of `metric` read (a statement skips a fact nobody asked of)."""
+    needed: set[str] = set()
+    for name, asked in query.fields:
+        if name != metric.name:
+            continue
+        value = metric.values.get(asked)
+        needed |= set(metric.parts) if value is None else value.part_names()
+    return [part for part in metric.parts if part in needed]
 
 
 def unsupported(fact: Fact, metric: Metric, query: Query, registry: Registry) -> str | None:

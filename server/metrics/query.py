@@ -48,5 +48,12 @@ class Query:
     scope: Scope
     filter: Filter
     grouping: Grouping
-    metrics: frozenset[str] = field(default_factory=frozenset)
+    # (metric, field) pairs asked for; a field that is not one of the metric's values (such as a
+    # distribution) needs every part of its metric
+    fields: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+
+    @property
+    def metrics(self) -> set[str]:
+        return {metric for metric, _ in self.fields}
+
     order: Order | None = None

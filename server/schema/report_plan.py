@@ -143,10 +143,10 @@ class SelectionPlanner:
         self.queries: dict[tuple[Any, ...], Query] = {}
 
     def report(self, fields: Iterable[Field], context: NodeContext) -> None:
-        metrics: set[str] = set()
+        metrics: set[tuple[str, str]] = set()
         for field in fields:
             if field.name in self.metric_names:
-                metrics.add(field.name)
+                metrics |= _asked(field)
             elif field.name == "previous":
                 self.report(field.selections, context.shifted(_shift(field.arguments)))
             elif field.name == "series":
@@ -154,15 +154,21 @@ class SelectionPlanner:
             elif field.name == "breakdown":
                 self.breakdown(field, context)
             elif field.name == "daily":
-                value = enum_name(field.arguments["value"])
-                metric, _, _ = self.registry.metric_values()[value]
-                self.need(context, context.grouping((), Granularity.DAY), {metric.name})
+                value = self.value_field(field.arguments["value"])
+                self.need(context, context.grouping((), Granularity.DAY), {value})
         self.need(context, context.grouping(), metrics)
+
+    def value_field(self, value: Any) -> tuple[str, str]:
+        """(metric, field) of a `MetricValue`."""
+        metric, name, _ = self.registry.metric_values()[enum_name(value)]
+        return metric.name, name
 
     def series(self, field: Field, context: NodeContext, dimensions: tuple[str, ...]) -> None:
         granularity = Granularity(enum_name(field.arguments["granularity"]))
         check_series(context, granularity, self.limits)
-        metrics = {f.name for f in field.selections if f.name in self.metric_names}
+        metrics = {
+            asked for f in field.selections if f.name in self.metric_names for asked in _asked(f)
+        }
         self.need(context, context.grouping(dimensions, granularity), metrics)
 
     def breakdown(self, field: Field, context: NodeContext) -> None:
@@ -176,16 +182,16 @@ class SelectionPlanner:
         by: tuple[str, ...],
         order: Order | None,
     ) -> None:
-        metrics: set[str] = set()
+        metrics: set[tuple[str, str]] = set()
         for field in fields:
             if field.name in self.metric_names:
-                metrics.add(field.name)
+                metrics |= _asked(field)
             elif field.name == "series":
                 self.series(field, context, by)
             elif field.name == "previous":
                 self.group(field.selections, context.shifted(_shift(field.arguments)), by, None)
         if order is not None and order.value is not None:
-            metrics.add(self.registry.metric_values()[order.value][0].name)
+            metrics.add(self.value_field(order.value))
         # The breakdown's own query is needed even without metric fields: it finds the groups.
         self.need(context, context.grouping(by), metrics, order, always=order is not None)
 
@@ -193,7 +199,7 @@ class SelectionPlanner:
         self,
         context: NodeContext,
         grouping: Grouping,
-        metrics: set[str],
+        metrics: set[tuple[str, str]],
         order: Order | None = None,
         *,
         always: bool = False,
@@ -202,8 +208,13 @@ class SelectionPlanner:
             return
         key = query_key(context, grouping, order)
         existing = self.queries.get(key)
-        merged = frozenset(metrics) | (existing.metrics if existing else frozenset())
+        merged = frozenset(metrics) | (existing.fields if existing else frozenset())
         self.queries[key] = Query(context.scope, context.filter, grouping, merged, order)
+
+
+def _asked(field: Field) -> set[tuple[str, str]]:
+    """(metric, field) pairs a metric field's selection asks for."""
+    return {(field.name, sub.name) for sub in field.selections}
 
 
 def query_key(context: NodeContext, grouping: Grouping, order: Order | None) -> tuple[Any, ...]:

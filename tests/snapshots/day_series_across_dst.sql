@@ -1,11 +1,11 @@
 -- sqlite
-SELECT rows.b, count(rows.p0) AS a0, count(rows.p1) AS a1, sum(rows.p2) AS a2, count(rows.p3) AS a3, count(rows.p4) AS a4, count(rows.p5) AS a5, count(rows.p6) AS a6, count(rows.p7) AS a7 
-FROM (SELECT (ratings.created_at + CASE WHEN (ratings.created_at < 1772953200000000) THEN -18000000000 ELSE -14400000000 END) / 86400000000 - 20513 AS b, CASE WHEN (ratings.survey = 'csat') THEN 1 END AS p0, CASE WHEN (ratings.score >= 4 AND ratings.survey = 'csat') THEN 1 END AS p1, CASE WHEN (ratings.survey = 'csat') THEN ratings.score END AS p2, CASE WHEN (ratings.score = 1 AND ratings.survey = 'csat') THEN 1 END AS p3, CASE WHEN (ratings.score = 2 AND ratings.survey = 'csat') THEN 1 END AS p4, CASE WHEN (ratings.score = 3 AND ratings.survey = 'csat') THEN 1 END AS p5, CASE WHEN (ratings.score = 4 AND ratings.survey = 'csat') THEN 1 END AS p6, CASE WHEN (ratings.score = 5 AND ratings.survey = 'csat') THEN 1 END AS p7 
+SELECT rows.b, count(rows.p0) AS a0 
+FROM (SELECT (ratings.created_at + CASE WHEN (ratings.created_at < 1772953200000000) THEN -18000000000 ELSE -14400000000 END) / 86400000000 - 20513 AS b, CASE WHEN (ratings.survey = 'csat') THEN 1 END AS p0 
 FROM ratings 
 WHERE ratings.account_id = 'acme' AND ratings.created_at >= 1772341200000000 AND ratings.created_at < 1775016000000000 AND ratings.survey = 'csat') AS rows GROUP BY rows.b;
 
 -- postgresql
-SELECT rows.b, count(rows.p0) AS a0, count(rows.p1) AS a1, sum(rows.p2) AS a2, count(rows.p3) AS a3, count(rows.p4) AS a4, count(rows.p5) AS a5, count(rows.p6) AS a6, count(rows.p7) AS a7 
-FROM (SELECT (ratings.created_at + CASE WHEN (ratings.created_at < 1772953200000000) THEN -18000000000 ELSE -14400000000 END) / 86400000000 - 20513 AS b, CASE WHEN (ratings.survey = 'csat') THEN 1 END AS p0, CASE WHEN (ratings.score >= 4 AND ratings.survey = 'csat') THEN 1 END AS p1, CASE WHEN (ratings.survey = 'csat') THEN ratings.score END AS p2, CASE WHEN (ratings.score = 1 AND ratings.survey = 'csat') THEN 1 END AS p3, CASE WHEN (ratings.score = 2 AND ratings.survey = 'csat') THEN 1 END AS p4, CASE WHEN (ratings.score = 3 AND ratings.survey = 'csat') THEN 1 END AS p5, CASE WHEN (ratings.score = 4 AND ratings.survey = 'csat') THEN 1 END AS p6, CASE WHEN (ratings.score = 5 AND ratings.survey = 'csat') THEN 1 END AS p7 
+SELECT rows.b, count(rows.p0) AS a0 
+FROM (SELECT (ratings.created_at + CASE WHEN (ratings.created_at < 1772953200000000) THEN -18000000000 ELSE -14400000000 END) / 86400000000 - 20513 AS b, CASE WHEN (ratings.survey = 'csat') THEN 1 END AS p0 
 FROM ratings 
 WHERE ratings.account_id = 'acme' AND ratings.created_at >= 1772341200000000 AND ratings.created_at < 1775016000000000 AND ratings.survey = 'csat') AS rows GROUP BY rows.b;

@@ -1,13 +1,13 @@
 -- sqlite
-SELECT rows.g0, count(rows.p0) AS a0, count(rows.p1) AS a1, sum(rows.p2) AS a2, count(rows.p3) AS a3, count(rows.p4) AS a4, count(rows.p5) AS a5, count(rows.p6) AS a6, count(rows.p7) AS a7 
-FROM (SELECT ratings.user_id AS g0, CASE WHEN (ratings.survey = 'csat') THEN 1 END AS p0, CASE WHEN (ratings.score >= 4 AND ratings.survey = 'csat') THEN 1 END AS p1, CASE WHEN (ratings.survey = 'csat') THEN ratings.score END AS p2, CASE WHEN (ratings.score = 1 AND ratings.survey = 'csat') THEN 1 END AS p3, CASE WHEN (ratings.score = 2 AND ratings.survey = 'csat') THEN 1 END AS p4, CASE WHEN (ratings.score = 3 AND ratings.survey = 'csat') THEN 1 END AS p5, CASE WHEN (ratings.score = 4 AND ratings.survey = 'csat') THEN 1 END AS p6, CASE WHEN (ratings.score = 5 AND ratings.survey = 'csat') THEN 1 END AS p7 
+SELECT rows.g0, count(rows.p0) AS a0, count(rows.p1) AS a1 
+FROM (SELECT ratings.user_id AS g0, CASE WHEN (ratings.survey = 'csat') THEN 1 END AS p0, CASE WHEN (ratings.score >= 4 AND ratings.survey = 'csat') THEN 1 END AS p1 
 FROM ratings 
 WHERE ratings.account_id = 'acme' AND ratings.inbox_id IN ('ib1', 'ib2') AND ratings.created_at >= 1772341200000000 AND ratings.created_at < 1775016000000000 AND ratings.channel IN ('chat', 'email') AND ratings.survey = 'csat') AS rows GROUP BY rows.g0 ORDER BY CASE WHEN (count(rows.p0) = 0) THEN NULL ELSE (count(rows.p1) * 100.0) / (count(rows.p0) + 0.0) END DESC NULLS LAST, rows.g0 ASC NULLS LAST
  LIMIT 20 OFFSET 0;
 
 -- postgresql
-SELECT rows.g0, count(rows.p0) AS a0, count(rows.p1) AS a1, sum(rows.p2) AS a2, count(rows.p3) AS a3, count(rows.p4) AS a4, count(rows.p5) AS a5, count(rows.p6) AS a6, count(rows.p7) AS a7 
-FROM (SELECT ratings.user_id AS g0, CASE WHEN (ratings.survey = 'csat') THEN 1 END AS p0, CASE WHEN (ratings.score >= 4 AND ratings.survey = 'csat') THEN 1 END AS p1, CASE WHEN (ratings.survey = 'csat') THEN ratings.score END AS p2, CASE WHEN (ratings.score = 1 AND ratings.survey = 'csat') THEN 1 END AS p3, CASE WHEN (ratings.score = 2 AND ratings.survey = 'csat') THEN 1 END AS p4, CASE WHEN (ratings.score = 3 AND ratings.survey = 'csat') THEN 1 END AS p5, CASE WHEN (ratings.score = 4 AND ratings.survey = 'csat') THEN 1 END AS p6, CASE WHEN (ratings.score = 5 AND ratings.survey = 'csat') THEN 1 END AS p7 
+SELECT rows.g0, count(rows.p0) AS a0, count(rows.p1) AS a1 
+FROM (SELECT ratings.user_id AS g0, CASE WHEN (ratings.survey = 'csat') THEN 1 END AS p0, CASE WHEN (ratings.score >= 4 AND ratings.survey = 'csat') THEN 1 END AS p1 
 FROM ratings 
 WHERE ratings.account_id = 'acme' AND ratings.inbox_id IN ('ib1', 'ib2') AND ratings.created_at >= 1772341200000000 AND ratings.created_at < 1775016000000000 AND ratings.channel IN ('chat', 'email') AND ratings.survey = 'csat') AS rows GROUP BY rows.g0 ORDER BY CASE WHEN (count(rows.p0) = 0) THEN NULL ELSE (count(rows.p1) * 100.0) / CAST(count(rows.p0) AS NUMERIC) END DESC NULLS LAST, (rows.g0) COLLATE "C" ASC NULLS LAST 
  LIMIT 20;
