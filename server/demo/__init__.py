@@ -7,7 +7,8 @@ database changes nothing (the import upserts) but adds a token.
 
 The CSV files are written to a fresh temporary folder and imported through the normal importer,
 so the demo also exercises ingest. The folder is removed after a successful import and kept (its
-path is in the error) when the import fails, so the rejected rows can be inspected.
+path is in the error) when the import fails, so the rejected rows can be inspected. The large
+set needs about 450 MB there while it runs.
 
 Progress and timings go to stderr; the caller prints the token.
 """
@@ -20,10 +21,11 @@ import time
 from pathlib import Path
 
 from rich.console import Console
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.demo.generate import generate_csv
 from server.demo.plans import ACCOUNTS
-from server.demo.sizes import SIZES
+from server.demo.sizes import SIZES, Size
 from server.errors import UserError
 
 __all__ = ["generate_csv", "write_demo"]
@@ -34,7 +36,6 @@ async def write_demo(url: str, *, size: str, seed: int, console: Console) -> str
     for the first account."""
     from server.db.engine import create_engine
     from server.db.migrate import upgrade
-    from server.ingest import import_directory
     from server.security.tokens import create_token
 
     if size not in SIZES:
@@ -43,30 +44,44 @@ async def write_demo(url: str, *, size: str, seed: int, console: Console) -> str
     engine = create_engine(url)
     try:
         try:
-            await upgrade(engine)  # before generating, so a bad URL fails in a second, not a minute
+            await upgrade(engine)  # before generating: a bad URL fails in a second, not a minute
         except OSError as error:
             raise UserError(f"cannot reach the database: {error}") from None
         directory = Path(tempfile.mkdtemp(prefix="rapport-demo-"))
-        started = time.perf_counter()
-        try:
-            rows = generate_csv(directory, size=SIZES[size], seed=seed, console=status)
-        except BaseException:
-            shutil.rmtree(directory)
-            raise
-        generated = time.perf_counter() - started
-        total = sum(rows.values())
-        status.print(
-            f"Generated {total:,} rows ({rows['conversations.csv']:,} conversations, "
-            f"{rows['messages.csv']:,} messages, {rows['ratings.csv']:,} ratings) "
-            f"in {generated:.1f} s"
-        )
-        started = time.perf_counter()
-        if not await import_directory(engine, directory, skip_invalid=False, progress=True):
-            raise UserError(f"the demo data did not import; its files are kept in {directory}")
-        imported = time.perf_counter() - started
-        status.print(f"Imported in {imported:.1f} s ({total / imported:,.0f} rows/s)")
+        rows = _generate(directory, SIZES[size], seed, status)
+        await _import(engine, directory, rows, status)
         shutil.rmtree(directory)
         _, secret = await create_token(engine, ACCOUNTS[0].id, [], "demo")
     finally:
         await engine.dispose()
     return secret
+
+
+def _generate(directory: Path, size: Size, seed: int, status: Console) -> int:
+    """Write the files; returns their number of rows. Nothing is left behind on failure."""
+    started = time.perf_counter()
+    try:
+        rows = generate_csv(directory, size=size, seed=seed, console=status)
+    except BaseException:
+        shutil.rmtree(directory)
+        raise
+    status.print(
+        f"Generated {sum(rows.values()):,} rows ({rows['conversations.csv']:,} conversations, "
+        f"{rows['messages.csv']:,} messages, {rows['ratings.csv']:,} ratings) "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+    return sum(rows.values())
+
+
+async def _import(engine: AsyncEngine, directory: Path, rows: int, status: Console) -> None:
+    from server.ingest import import_directory
+
+    started = time.perf_counter()
+    try:
+        imported = await import_directory(engine, directory, skip_invalid=False, progress=True)
+    except UserError as error:
+        raise UserError(f"{error} (the demo files are kept in {directory})") from None
+    if not imported:
+        raise UserError(f"the demo data did not import; its files are kept in {directory}")
+    seconds = time.perf_counter() - started
+    status.print(f"Imported in {seconds:.1f} s ({rows / seconds:,.0f} rows/s)")
