@@ -181,17 +181,16 @@ query Dashboard($filter: ReportFilter!) {
     from to days
     csat { score responses satisfied }
     nps { score promoters detractors }
-    volume { created closed resolved repliesSent customersHelped busiestDay }
-    firstResponseTime { median p90 }
-    previous { csat { score } nps { score } volume { created closed } }
-    series(granularity: WEEK) { start csat { score } volume { created } }
-    byChannel: breakdown(by: [CHANNEL]) { key label csat { score responses } volume { created } }
+    happiness { score great okay notGood }
+    previous { csat { score } nps { score } happiness { score } }
+    series(granularity: WEEK) { start csat { score responses } }
+    byChannel: breakdown(by: [CHANNEL]) { key label csat { score responses } nps { score } }
     topAgents: breakdown(by: [USER], orderBy: CSAT_RESPONSES, limit: 20) {
       key label csat { score responses }
     }
-  }
-  ratings(filter: {hasComment: true, descending: true}, first: 5) {
-    edges { node { createdAt survey score comment user { name } conversation { number } } }
+    ratings(first: 5, surveys: [CSAT], scores: [1, 2]) {
+      edges { node { createdAt score comment user { name } conversation { number } } }
+    }
   }
 }
 """

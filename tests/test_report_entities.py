@@ -192,3 +192,26 @@ async def test_dashboard_statement_count_depends_on_shape_only(engine, statement
         {"f": MARCH},
     )
     assert statements.count == 8
+
+
+async def test_drill_down_under_many_users_is_batched(engine, statements) -> None:
+    data = Data()
+    _users(data, 20)
+    await data.write(engine)
+    query = """query($f: ReportFilter!, $n: Int!) { users(first: $n) { edges { node {
+      id report(filter: $f) {
+        ratings(first: 1, scores: [5]) { totalCount edges { node { score user { id } } } }
+        conversations { totalCount } } } } } }"""
+    statements.reset()
+    await execute(engine, query, {"f": MARCH, "n": 1})
+    single = statements.count
+    statements.reset()
+    result = await execute(engine, query, {"f": MARCH, "n": 20})
+    assert statements.count == single
+    for edge in result["users"]["edges"]:
+        node = edge["node"]
+        i = int(node["id"][1:])
+        ratings = node["report"]["ratings"]
+        assert ratings["totalCount"] == (2 if i % 5 + 1 == 5 else 1)
+        assert ratings["edges"] == [{"node": {"score": 5, "user": {"id": node["id"]}}}]
+        assert node["report"]["conversations"] == {"totalCount": 0}

@@ -22,7 +22,7 @@ from server.db.tables import ratings
 from server.errors import UserError
 from server.metrics.declarations import LabelTable
 from server.metrics.executor import run_queries
-from server.metrics.facts import CONVERSATIONS_CREATED, RATINGS
+from server.metrics.facts import CONVERSATIONS_CREATED, RATINGS, Fact
 from server.metrics.query import Grouping, Order
 from server.metrics.results import GroupKey, QueryResult
 from server.metrics.sql import dimension_expression, instant
@@ -30,7 +30,14 @@ from server.metrics.time import Granularity, Period, Shift
 from server.schema.context import Context
 from server.schema.filters import Survey
 from server.schema.pagination import DEFAULT_FIRST, Connection
-from server.schema.records import Conversation, Rating, conversation_page, rating_page
+from server.schema.records import (
+    Conversation,
+    Rating,
+    conversation_page,
+    nested_conversation_page,
+    nested_rating_page,
+    rating_page,
+)
 from server.schema.report_filter import DIMENSIONS, REGISTRY, ReportFilter, resolve_filter
 from server.schema.report_plan import (
     DEFAULT_LIMIT,
@@ -286,21 +293,45 @@ class ReportBase:
         surveys: list[Survey] | None = None,
         scores: list[int] | None = None,
     ) -> Connection[Rating]:
-        where = drill_down_conditions(self.node, "ratings")
+        where = drill_down_conditions(self.node, RATINGS)
         if surveys:
             where.append(ratings.c.survey.in_([s.value for s in surveys]))
         if scores:
             where.append(ratings.c.score.in_(scores))
-        return await rating_page(
-            info.context, where=where, descending=True, first=first, after=after
+        entity = entity_column(self.node, RATINGS)
+        if entity is None:
+            return await rating_page(
+                info.context, where=where, descending=True, first=first, after=after
+            )
+        key = (_path(info), self.node.context.filter, tuple(surveys or ()), tuple(scores or ()))
+        return await nested_rating_page(
+            info.context,
+            key=(*key, first, after),
+            parent=entity,
+            parent_id=self.node.key[0],
+            where=where,
+            descending=True,
+            first=first,
+            after=after,
         )
 
     @strawberry.field(description="the conversations created in the period, same filter")
     async def conversations(
         self, info: Info[Context, None], first: int | None = DEFAULT_FIRST, after: str | None = None
     ) -> Connection[Conversation]:
-        where = drill_down_conditions(self.node, "conversations")
-        return await conversation_page(info.context, where=where, first=first, after=after)
+        where = drill_down_conditions(self.node, CONVERSATIONS_CREATED)
+        entity = entity_column(self.node, CONVERSATIONS_CREATED)
+        if entity is None:
+            return await conversation_page(info.context, where=where, first=first, after=after)
+        return await nested_conversation_page(
+            info.context,
+            key=(_path(info), self.node.context.filter, first, after),
+            parent=entity,
+            parent_id=self.node.key[0],
+            where=where,
+            first=first,
+            after=after,
+        )
 
     @strawberry.field(description="mean, median, min and max of the value over the local days")
     def daily(self, value: MetricValueEnum) -> DailyAggregate:  # type: ignore[valid-type]
@@ -391,8 +422,7 @@ async def resolve_entity_report(
     """`User.report`, `Team.report`, `Inbox.report`: batched per request and selection."""
     context = info.context
     base = resolve_filter(context, report_filter)
-    path = tuple(key for key in info.path.as_list() if isinstance(key, str))
-    cache_key = ("entity-report", dimension, path, base)
+    cache_key = ("entity-report", dimension, _path(info), base)
     loader = context.cache.get(cache_key)
     if loader is None:
         selections = _selections(info)
@@ -415,20 +445,30 @@ async def resolve_entity_report(
 # --- drill-down and catalog -------------------------------------------------------------------
 
 
-def drill_down_conditions(node: Node, fact_name: str) -> list[Any]:
-    """The report's filter as conditions on ratings (or conversations, by creation)."""
-    fact = RATINGS if fact_name == "ratings" else CONVERSATIONS_CREATED
+def drill_down_conditions(node: Node, fact: Fact) -> list[Any]:
+    """The report's filter as conditions on the records of a fact (ratings, conversations)."""
     period = node.context.filter.period
     conditions = [instant(fact) >= period.start, instant(fact) < period.end]
     for name, values in node.context.filter.values:
         dimension = DIMENSIONS[name]
         if not dimension.applies_to(fact):
-            raise UserError(f"{fact_name} cannot be filtered by `{dimension.filter}`")
+            raise UserError(f"{fact.table_name} cannot be filtered by `{dimension.filter}`")
         conditions.append(dimension_expression(dimension, fact, period).in_(values))
-    if node.context.entity:
-        dimension = DIMENSIONS[node.context.entity]
-        conditions.append(dimension_expression(dimension, fact, period) == node.key[0])
     return conditions
+
+
+def entity_column(node: Node, fact: Fact) -> Any | None:
+    """In a User/Team/Inbox report, the fact's column holding the entity: records are listed
+    per entity, in one statement for all entities of the request."""
+    if node.context.entity is None:
+        return None
+    dimension = DIMENSIONS[node.context.entity]
+    return fact.table.c[dimension.columns[fact.table_name]]
+
+
+def _path(info: Info[Context, Any]) -> tuple[str, ...]:
+    """The field's path without list indexes: the same for every entity of a list."""
+    return tuple(key for key in info.path.as_list() if isinstance(key, str))
 
 
 @strawberry.type(description="A metric an installed plugin provides.")
