@@ -9,16 +9,20 @@ Conversation-wide values (reply stats, stage intervals) are in server.ingest.rep
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from types import SimpleNamespace
 
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.ingest.files import Record
-from server.ingest.lookups import Lookup, Lookups
+from server.ingest.lookups import CONVERSATION_COLUMNS, Lookup, Lookups
 from server.ingest.useragent import families
 
 Deriver = Callable[[AsyncConnection, Lookups, list[Record]], Awaitable[None]]
-Conversation = Row[tuple[object, ...]]
+Conversation = Row[tuple[object, ...]] | SimpleNamespace
+
+# What a row without a conversation takes from "its conversation": nothing.
+NO_CONVERSATION = SimpleNamespace(**dict.fromkeys(CONVERSATION_COLUMNS))
 
 # A rating with neither its own channel nor a conversation came from outside any inbox.
 EXTERNAL_CHANNEL = "external"
@@ -38,7 +42,7 @@ async def _conversations(
     customers = lookups["customers"]
     await customers.load(connection, _keys(records, "customer_id"))
     for record in records:
-        record["country"] = _country(lookups, record["account_id"], record["customer_id"])
+        record["country"] = _country(customers, record["account_id"], record["customer_id"])
 
 
 async def _messages(connection: AsyncConnection, lookups: Lookups, records: list[Record]) -> None:
@@ -47,8 +51,7 @@ async def _messages(connection: AsyncConnection, lookups: Lookups, records: list
     await users.load(connection, _keys(records, "author_id"))
     for record in records:
         account = record["account_id"]
-        conversation = conversations.get((account, record["conversation_id"]))
-        assert conversation is not None  # validated, and kept by the foreign key
+        conversation = conversations[id(record)]
         record["inbox_id"] = conversation.inbox_id
         record["customer_id"] = conversation.customer_id
         record["country"] = conversation.country
@@ -64,29 +67,19 @@ async def _messages(connection: AsyncConnection, lookups: Lookups, records: list
 async def _ratings(connection: AsyncConnection, lookups: Lookups, records: list[Record]) -> None:
     conversations = await _conversations_of(connection, lookups, records)
     for record in records:
-        conversation = _conversation(conversations, record)
-        record["customer_id"] = record["given_customer_id"] or (
-            conversation.customer_id if conversation else None
-        )
-    await lookups["customers"].load(connection, _keys(records, "customer_id"))
+        conversation = conversations[id(record)]
+        record["customer_id"] = record["given_customer_id"] or conversation.customer_id
+    customers = lookups["customers"]
+    await customers.load(connection, _keys(records, "customer_id"))
     for record in records:
-        conversation = _conversation(conversations, record)
-        account = record["account_id"]
-        record["user_id"] = record["given_user_id"] or (
-            conversation.assignee_id if conversation else None
-        )
-        record["inbox_id"] = record["given_inbox_id"] or (
-            conversation.inbox_id if conversation else None
-        )
-        record["channel"] = (
-            record["given_channel"]
-            or (conversation.channel if conversation else None)
-            or EXTERNAL_CHANNEL
-        )
+        conversation = conversations[id(record)]
+        record["user_id"] = record["given_user_id"] or conversation.assignee_id
+        record["inbox_id"] = record["given_inbox_id"] or conversation.inbox_id
+        record["channel"] = record["given_channel"] or conversation.channel or EXTERNAL_CHANNEL
         record["country"] = (
             record["given_country"]
-            or _country(lookups, account, record["customer_id"])
-            or (conversation.country if conversation else None)
+            or _country(customers, record["account_id"], record["customer_id"])
+            or conversation.country
         )
         record["browser"], record["os"] = families(record["user_agent"])  # type: ignore[arg-type]
         _dimensions(record, conversation)
@@ -97,19 +90,18 @@ async def _transactions(
 ) -> None:
     conversations = await _conversations_of(connection, lookups, records)
     for record in records:
-        conversation = _conversation(conversations, record)
-        record["customer_id"] = record["given_customer_id"] or (
-            conversation.customer_id if conversation else None
-        )
-    await lookups["customers"].load(connection, _keys(records, "customer_id"))
+        conversation = conversations[id(record)]
+        record["customer_id"] = record["given_customer_id"] or conversation.customer_id
+    customers = lookups["customers"]
+    await customers.load(connection, _keys(records, "customer_id"))
     for record in records:
-        conversation = _conversation(conversations, record)
-        record["country"] = _country(lookups, record["account_id"], record["customer_id"]) or (
-            conversation.country if conversation else None
+        conversation = conversations[id(record)]
+        record["country"] = (
+            _country(customers, record["account_id"], record["customer_id"]) or conversation.country
         )
-        record["inbox_id"] = conversation.inbox_id if conversation else None
-        record["user_id"] = conversation.assignee_id if conversation else None
-        record["channel"] = conversation.channel if conversation else None
+        record["inbox_id"] = conversation.inbox_id
+        record["user_id"] = conversation.assignee_id
+        record["channel"] = conversation.channel
         _dimensions(record, conversation)
 
 
@@ -118,36 +110,40 @@ async def _stage_changes(
 ) -> None:
     conversations = await _conversations_of(connection, lookups, records)
     for record in records:
-        conversation = _conversation(conversations, record)
-        assert conversation is not None  # validated, and kept by the foreign key
-        record["inbox_id"] = conversation.inbox_id
+        record["inbox_id"] = conversations[id(record)].inbox_id
 
 
 async def _conversations_of(
     connection: AsyncConnection, lookups: Lookups, records: list[Record]
-) -> Lookup:
-    conversations = lookups["conversations"]
-    await conversations.load(connection, _keys(records, "conversation_id"))
-    return conversations
+) -> dict[int, Conversation]:
+    """Each record's conversation by id(record); a record without one gets NO_CONVERSATION,
+    whose values are all None. Conversations referenced must exist (validated, and kept by
+    the foreign key)."""
+    lookup = lookups["conversations"]
+    await lookup.load(connection, _keys(records, "conversation_id"))
+    found: dict[int, Conversation] = {}
+    for record in records:
+        conversation_id = record["conversation_id"]
+        if conversation_id is None:
+            found[id(record)] = NO_CONVERSATION
+        else:
+            conversation = lookup.get((record["account_id"], conversation_id))  # type: ignore[arg-type]
+            assert conversation is not None
+            found[id(record)] = conversation
+    return found
 
 
-def _conversation(conversations: Lookup, record: Record) -> Conversation | None:
-    if record["conversation_id"] is None:
-        return None
-    return conversations.get((record["account_id"], record["conversation_id"]))  # type: ignore[arg-type]
-
-
-def _dimensions(record: Record, conversation: Conversation | None) -> None:
+def _dimensions(record: Record, conversation: Conversation) -> None:
     """The report dimensions every fact takes from its conversation (channel has defaults)."""
-    record["team_id"] = conversation.team_id if conversation else None
-    record["theme"] = conversation.theme if conversation else None
-    record["pipeline"] = conversation.pipeline if conversation else None
+    record["team_id"] = conversation.team_id
+    record["theme"] = conversation.theme
+    record["pipeline"] = conversation.pipeline
 
 
-def _country(lookups: Lookups, account: object, customer_id: object) -> str | None:
+def _country(customers: Lookup, account: object, customer_id: object) -> str | None:
     if customer_id is None:
         return None
-    customer = lookups["customers"].get((account, customer_id))  # type: ignore[arg-type]
+    customer = customers.get((account, customer_id))  # type: ignore[arg-type]
     return customer.country if customer else None  # type: ignore[return-value]
 
 

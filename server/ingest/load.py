@@ -19,7 +19,7 @@ from server.ingest.read import CsvReader
 from server.ingest.rejects import Rejects
 from server.ingest.report import FileReport
 from server.ingest.validate import Validator
-from server.ingest.write import write_changes
+from server.ingest.write import NewAccounts, write_changes
 
 # Rows validated, derived and written together: one round of batched queries per chunk.
 CHUNK_ROWS = 5000
@@ -38,6 +38,7 @@ async def load_file(
     validator = Validator(spec, reader.header)
     lookups = Lookups()
     cascade = Cascade()
+    new_accounts = NewAccounts(spec.table)
     rejects = Rejects(directory, spec.name, reader.header) if skip_invalid else None
     started = perf_counter()
     try:
@@ -60,7 +61,8 @@ async def load_file(
                     # Without --skip-invalid one bad row dooms the file: only validate the rest.
                     if skip_invalid or not report.rejected:
                         await derive(connection, lookups, spec.entity, valid)
-                        changes = await write_changes(connection, spec.table, valid)
+                        await new_accounts.learn(connection, valid)
+                        changes = await write_changes(connection, spec.table, valid, new_accounts)
                         report.changed += len(changes)
                         cascade.note(spec.entity, changes)
                     lookups.trim()

@@ -17,6 +17,17 @@ from server.ingest.query import select_by_keys
 
 Key = tuple[str, ...]
 
+# What derivations read from a conversation.
+CONVERSATION_COLUMNS = (
+    "inbox_id",
+    "customer_id",
+    "assignee_id",
+    "country",
+    "channel",
+    "team_id",
+    "theme",
+    "pipeline",
+)
 # What derivations read from each referenced table, besides its key.
 _COLUMNS: dict[str, tuple[str, ...]] = {
     "accounts": (),
@@ -24,16 +35,7 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
     "teams": (),
     "users": ("is_bot",),
     "customers": ("country",),
-    "conversations": (
-        "inbox_id",
-        "customer_id",
-        "assignee_id",
-        "country",
-        "channel",
-        "team_id",
-        "theme",
-        "pipeline",
-    ),
+    "conversations": CONVERSATION_COLUMNS,
 }
 
 # Bounds memory on huge imports; rows are simply loaded again when a later chunk needs them.
@@ -50,7 +52,7 @@ class Lookup:
         self._rows: dict[Key, Row[tuple[object, ...]] | None] = {}
 
     async def load(self, connection: AsyncConnection, keys: Iterable[Key]) -> None:
-        missing = {key for key in keys if key not in self._rows}
+        missing = set(keys).difference(self._rows)
         if not missing:
             return
         rows = await select_by_keys(connection, self._columns, self._key_columns, missing)

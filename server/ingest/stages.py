@@ -16,7 +16,7 @@ from server.db.tables import conversations, stage_changes, stage_intervals
 from server.db.types import MICROS
 from server.ingest.files import Record
 from server.ingest.query import IN_CHUNK, chunks, select_by_keys
-from server.ingest.write import delete_rows, key_of, upsert_rows
+from server.ingest.write import delete_rows, key_getter, upsert_rows
 
 Key = tuple[str, str]
 Conversation = Row[tuple[object, ...]]
@@ -43,6 +43,7 @@ _CHANGE_COLUMNS = [
 
 async def refresh_stage_intervals(connection: AsyncConnection, keys: Iterable[Key]) -> None:
     """Make the intervals of these conversations match their stage changes and status."""
+    key_of = key_getter(stage_intervals)
     for chunk in chunks(sorted(keys), IN_CHUNK):
         closed = {
             (c.account_id, c.id): c
@@ -61,9 +62,9 @@ async def refresh_stage_intervals(connection: AsyncConnection, keys: Iterable[Ke
         desired: dict[tuple[object, ...], Record] = {}
         for key, conversation in closed.items():
             for row in _intervals(conversation, changes.get(key, [])):  # type: ignore[arg-type]
-                desired[key_of(stage_intervals, row)] = row
+                desired[key_of(row)] = row
         stored = {
-            key_of(stage_intervals, r._mapping): dict(r._mapping)  # type: ignore[arg-type]
+            key_of(r._mapping): dict(r._mapping)
             for r in await select_by_keys(
                 connection,
                 list(stage_intervals.columns),

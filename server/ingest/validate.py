@@ -38,10 +38,15 @@ class Validator:
         self.spec = spec
         self._width = len(header)
         position = {name: index for index, name in enumerate(header)}
-        self._present = [(position[f.name], f) for f in spec.fields if f.name in position]
+        # Plain tuples: this loop runs for every cell of every file.
+        self._present = [
+            (position[f.name], f.name, f.target, f.parse, f.required, f.default)
+            for f in spec.fields
+            if f.name in position
+        ]
         self._absent = {f.target: f.default for f in spec.fields if f.name not in position}
         self._names = {f.target: f.name for f in spec.fields}
-        self._references = [f for f in spec.fields if f.references]
+        self._references = [(f.name, f.target, f.references) for f in spec.fields if f.references]
         self._unique = [f for f in spec.fields if f.unique]
         self._first_line: dict[tuple[object, ...], int] = {}
         self._claimed: dict[tuple[str, object, object], int] = {}
@@ -54,20 +59,20 @@ class Validator:
             row.record.clear()
             return row
         record, problems = row.record, row.problems
-        for index, spec_field in self._present:
+        for index, name, target, parser, required, default in self._present:
             value = cells[index]
             if not value:
-                if spec_field.required:
-                    problems.append((spec_field.name, "required, but empty"))
+                if required:
+                    problems.append((name, "required, but empty"))
                 else:
-                    record[spec_field.target] = spec_field.default
-            elif spec_field.parse is None:
-                record[spec_field.target] = value
+                    record[target] = default
+            elif parser is None:
+                record[target] = value
             else:
                 try:
-                    record[spec_field.target] = spec_field.parse(value)
+                    record[target] = parser(value)
                 except Invalid as error:
-                    problems.append((spec_field.name, str(error)))
+                    problems.append((name, str(error)))
         if self.spec.rule is not None:
             problems.extend(self.spec.rule(record))
         self._check_duplicate(row)
@@ -78,25 +83,29 @@ class Validator:
     ) -> None:
         """References and unique values, for a chunk of rows at once."""
         wanted: dict[str, set[tuple[str, ...]]] = defaultdict(set)
+        keyed: list[tuple[Row, str, str, tuple[str, ...]]] = []
         for row in rows:
-            for reference in self._references:
-                key = self._reference_key(row.record, reference.target, reference.references)
-                if key is not None:
-                    wanted[reference.references].add(key)  # type: ignore[index]
+            record = row.record
+            account = record.get("account_id")
+            for name, target, entity in self._references:
+                value = record.get(target)
+                if value is None:
+                    continue
+                key = (value,) if entity == "accounts" else (account, value)
+                if None not in key:
+                    wanted[entity].add(key)
+                    keyed.append((row, name, entity, key))
         for entity, keys in wanted.items():
             await lookups[entity].load(connection, keys)
-        for row in rows:
-            for reference in self._references:
-                entity = reference.references
-                key = self._reference_key(row.record, reference.target, entity)
-                if key is not None and lookups[entity].get(key) is None:  # type: ignore[index]
-                    row.problems.append((reference.name, _missing(entity, key)))  # type: ignore[arg-type]
+        for row, name, entity, key in keyed:
+            if lookups[entity].get(key) is None:
+                row.problems.append((name, _missing(entity, key)))
         for unique in self._unique:
             await self._check_unique_in_database(connection, rows, unique.target)
 
     def _check_duplicate(self, row: Row) -> None:
         record = row.record
-        key = tuple(record.get(column) for column in self.spec.key)
+        key = tuple(map(record.get, self.spec.key))
         if None in key:
             return
         first = self._first_line.setdefault(key, row.line)
@@ -149,16 +158,6 @@ class Validator:
                         f"{_SINGULAR[table.name]} {holder!r}",
                     )
                 )
-
-    @staticmethod
-    def _reference_key(record: Record, column: str, entity: str | None) -> tuple[str, ...] | None:
-        value = record.get(column)
-        if value is None:
-            return None
-        if entity == "accounts":
-            return (value,)  # type: ignore[return-value]
-        account = record.get("account_id")
-        return None if account is None else (account, value)  # type: ignore[return-value]
 
 
 def _missing(entity: str, key: tuple[str, ...]) -> str:

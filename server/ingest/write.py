@@ -6,11 +6,13 @@ changed, and what makes a second import of the same files write nothing at all.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, update
+from sqlalchemy import Dialect, Table, bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -23,29 +25,62 @@ WRITE_CHUNK = 5000
 Change = tuple[Record | None, Record]  # (the stored row before, the row written)
 
 
-def key_of(table: Table, row: Record) -> tuple[Any, ...]:
-    return tuple(row[column.name] for column in table.primary_key.columns)
+@cache
+def key_getter(table: Table) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """row -> its primary key tuple."""
+    names = [column.name for column in table.primary_key.columns]
+    if len(names) == 1:
+        name = names[0]
+        return lambda row: (row[name],)
+    return itemgetter(*names)
+
+
+class NewAccounts:
+    """The accounts that had no row in a table when a file started: all their rows in the file
+    are new, so a first import skips comparing them with stored rows."""
+
+    def __init__(self, table: Table) -> None:
+        self._table = table
+        self._new: dict[object, bool] = {}
+
+    async def learn(self, connection: AsyncConnection, rows: Sequence[Record]) -> None:
+        """Look up the accounts not seen before: call before writing these rows."""
+        if "account_id" not in self._table.c:
+            return
+        for account in {row["account_id"] for row in rows}.difference(self._new):
+            stored = select(self._table.c.account_id).where(self._table.c.account_id == account)
+            self._new[account] = (await connection.execute(stored.limit(1))).first() is None
+
+    def __contains__(self, account: object) -> bool:
+        return self._new.get(account, False)
 
 
 async def write_changes(
-    connection: AsyncConnection, table: Table, rows: Sequence[Record]
+    connection: AsyncConnection,
+    table: Table,
+    rows: Sequence[Record],
+    new_accounts: Container[object] = (),
 ) -> list[Change]:
     """Upsert the rows that are new or differ in any of their columns; return those changes.
 
     Every row must have the same columns; columns a row lacks keep their stored value (or get
-    their default when the row is new).
+    their default when the row is new). Rows of `new_accounts` are known to be new.
     """
     if not rows:
         return []
     names = tuple(rows[0])
+    key_of = key_getter(table)
     key_columns = list(table.primary_key.columns)
     stored = await select_by_keys(
-        connection, [table.c[name] for name in names], key_columns, [key_of(table, r) for r in rows]
+        connection,
+        [table.c[name] for name in names],
+        key_columns,
+        [key_of(r) for r in rows if r.get("account_id") not in new_accounts],
     )
-    before = {key_of(table, r._mapping): dict(r._mapping) for r in stored}  # type: ignore[arg-type]
+    before = {key_of(r._mapping): dict(r._mapping) for r in stored}
     changes: list[Change] = []
     for row in rows:
-        old = before.get(key_of(table, row))
+        old = before.get(key_of(row))
         if old != row:
             changes.append((old, row))
     await upsert_rows(connection, table, [new for _, new in changes])
@@ -56,9 +91,9 @@ async def upsert_rows(connection: AsyncConnection, table: Table, rows: Sequence[
     """INSERT … ON CONFLICT (primary key) DO UPDATE, in chunks; rows share their columns."""
     if not rows:
         return
-    statement = _upsert(connection.dialect.name, table, tuple(rows[0]))
+    upsert = _upsert(connection.dialect, table, tuple(rows[0]))
     for chunk in chunks(rows, WRITE_CHUNK):
-        await connection.execute(statement, list(chunk))
+        await connection.exec_driver_sql(upsert.sql, upsert.parameters(chunk))
 
 
 async def update_rows(connection: AsyncConnection, table: Table, rows: Sequence[Record]) -> None:
@@ -93,12 +128,46 @@ async def delete_rows(
         )
 
 
+@dataclass(frozen=True)
+class _Upsert:
+    """An upsert compiled once for the driver, so each row costs one tuple and no per-value
+    processing (rows already hold stored values: Timestamps as integer microseconds)."""
+
+    sql: str
+    names: tuple[str, ...]  # the row's values, in parameter order
+    defaults: tuple[object, ...]  # then the values of the columns rows leave to their default
+
+    def parameters(self, rows: Sequence[Record]) -> list[tuple[object, ...]]:
+        values = itemgetter(*self.names)
+        if self.defaults:
+            return [values(row) + self.defaults for row in rows]
+        return [values(row) for row in rows]
+
+
 @cache
-def _upsert(dialect: str, table: Table, names: tuple[str, ...]) -> Any:
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+def _upsert(dialect: Dialect, table: Table, names: tuple[str, ...]) -> _Upsert:
+    insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
     statement = insert(table)
     keys = [column.name for column in table.primary_key.columns]
     updated = {name: statement.excluded[name] for name in names if name not in keys}
-    if not updated:
-        return statement.on_conflict_do_nothing(index_elements=keys)
-    return statement.on_conflict_do_update(index_elements=keys, set_=updated)
+    if updated:
+        statement = statement.on_conflict_do_update(index_elements=keys, set_=updated)
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=keys)
+    # Compiling for these columns adds the others' scalar defaults (a new conversation's zero
+    # replies) as parameters with their values.
+    compiled = statement.compile(dialect=dialect, column_keys=list(names))
+    order = compiled.positiontup
+    assert order is not None  # both drivers take positional parameters
+    given = [name for name in order if name in names]
+    # Tables declare such columns last (a conversation's reply counts), so one tuple
+    # concatenation per row completes its parameters.
+    assert order[: len(given)] == given, f"{table.name}: defaulted columns must come last"
+    defaults = tuple(_scalar_default(table, name) for name in order[len(given) :])
+    return _Upsert(str(compiled), tuple(given), defaults)
+
+
+def _scalar_default(table: Table, name: str) -> object:
+    default = table.c[name].default
+    assert default is not None and default.is_scalar, f"{table.name}.{name} needs a value"
+    return default.arg  # type: ignore[attr-defined]
