@@ -128,18 +128,10 @@ class Data:
 
 
 async def execute(
-    engine: AsyncEngine,
-    query: str,
-    variables: dict[str, Any] | None = None,
-    *,
-    account: str = "acme",
-    timezone: str = "UTC",
-    inbox_ids: frozenset[str] | None = None,
+    engine: AsyncEngine, query: str, variables: dict[str, Any] | None = None, **scope: Any
 ) -> dict[str, Any]:
     """Run a GraphQL query in-process on the full schema; fails on any GraphQL error."""
-    result = await execute_raw(
-        engine, query, variables, account=account, timezone=timezone, inbox_ids=inbox_ids
-    )
+    result = await execute_raw(engine, query, variables, **scope)
     assert result.errors is None, result.errors
     return result.data  # type: ignore[return-value]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from server.db.tables import teams, users
 from server.hookspecs import hookimpl
-from server.metrics.declarations import Dimension, LabelTable
+from server.metrics.declarations import Dimension, LabelTable, on_every_fact
 
 USER = Dimension(
     name="USER",
@@ -24,13 +24,7 @@ USER = Dimension(
 TEAM = Dimension(
     name="TEAM",
     description="The conversation's team.",
-    columns={
-        "conversations": "team_id",
-        "messages": "team_id",
-        "ratings": "team_id",
-        "transactions": "team_id",
-        "stage_intervals": "team_id",
-    },
+    columns=on_every_fact("team_id"),
     filter="teams",
     filter_is_id=True,
     labels=LabelTable(teams),

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import strawberry
 
 from server.hookspecs import hookimpl
 from server.metrics.declarations import Average, Count, Metric, PartValue, Percent
-from server.metrics.distribution import ScoreCount, distribution, distribution_parts
+from server.metrics.distribution import ScoreCount, distribution_parts, with_distribution
 from server.metrics.facts import RATINGS
 
 SCORES = range(1, 8)
@@ -22,10 +19,6 @@ class Ces:
     easy: int = strawberry.field(description="responses scoring 5 or more")
     easy_percent: float | None
     distribution: list[ScoreCount] = strawberry.field(description="every score 1..7")
-
-
-def _finalize(values: Mapping[str, Any], parts: Mapping[str, Any]) -> Ces:
-    return Ces(**values, distribution=distribution(parts, SCORES))
 
 
 CES = Metric(
@@ -46,7 +39,7 @@ CES = Metric(
         "easyPercent": Percent("easy", "responses"),
     },
     result=Ces,
-    finalize=_finalize,
+    finalize=with_distribution(Ces, SCORES),
 )
 
 

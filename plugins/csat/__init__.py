@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import strawberry
 
 from server.hookspecs import hookimpl
 from server.metrics.declarations import Count, Metric, PartValue, Percent, Ratio, Sum
-from server.metrics.distribution import ScoreCount, distribution, distribution_parts
+from server.metrics.distribution import ScoreCount, distribution_parts, with_distribution
 from server.metrics.facts import RATINGS
 
 SCORES = range(1, 6)
@@ -22,10 +19,6 @@ class Csat:
     satisfied: int = strawberry.field(description="responses scoring 4 or 5")
     average: float | None = strawberry.field(description="mean score")
     distribution: list[ScoreCount] = strawberry.field(description="every score 1..5")
-
-
-def _finalize(values: Mapping[str, Any], parts: Mapping[str, Any]) -> Csat:
-    return Csat(**values, distribution=distribution(parts, SCORES))
 
 
 CSAT = Metric(
@@ -46,7 +39,7 @@ CSAT = Metric(
         "average": Ratio("score_total", "responses"),
     },
     result=Csat,
-    finalize=_finalize,
+    finalize=with_distribution(Csat, SCORES),
 )
 
 

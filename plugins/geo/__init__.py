@@ -5,18 +5,12 @@ from __future__ import annotations
 import pycountry
 
 from server.hookspecs import hookimpl
-from server.metrics.declarations import Dimension
+from server.metrics.declarations import Dimension, on_every_fact
 
 COUNTRY = Dimension(
     name="COUNTRY",
     description="The rating's or transaction's own customer's country, else the conversation's.",
-    columns={
-        "conversations": "country",
-        "messages": "country",
-        "ratings": "country",
-        "transactions": "country",
-        "stage_intervals": "country",
-    },
+    columns=on_every_fact("country"),
     filter="countries",
     labels={
         country.alpha_2: getattr(country, "common_name", country.name)

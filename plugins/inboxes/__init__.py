@@ -4,18 +4,12 @@ from __future__ import annotations
 
 from server.db.tables import inboxes
 from server.hookspecs import hookimpl
-from server.metrics.declarations import Dimension, LabelTable
+from server.metrics.declarations import Dimension, LabelTable, on_every_fact
 
 INBOX = Dimension(
     name="INBOX",
     description="The inbox: the rating's own, else its conversation's.",
-    columns={
-        "conversations": "inbox_id",
-        "messages": "inbox_id",
-        "ratings": "inbox_id",
-        "transactions": "inbox_id",
-        "stage_intervals": "inbox_id",
-    },
+    columns=on_every_fact("inbox_id"),
     filter="inboxes",
     filter_is_id=True,
     labels=LabelTable(inboxes),

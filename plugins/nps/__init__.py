@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import strawberry
 
 from server.hookspecs import hookimpl
 from server.metrics.declarations import Count, Metric, PartValue, Percent, PercentDifference
-from server.metrics.distribution import ScoreCount, distribution, distribution_parts
+from server.metrics.distribution import ScoreCount, distribution_parts, with_distribution
 from server.metrics.facts import RATINGS
 
 SCORES = range(0, 11)
@@ -26,10 +23,6 @@ class Nps:
     passives_percent: float | None
     detractors_percent: float | None
     distribution: list[ScoreCount] = strawberry.field(description="every score 0..10 (rates)")
-
-
-def _finalize(values: Mapping[str, Any], parts: Mapping[str, Any]) -> Nps:
-    return Nps(**values, distribution=distribution(parts, SCORES))
 
 
 NPS = Metric(
@@ -55,7 +48,7 @@ NPS = Metric(
         "detractorsPercent": Percent("detractors", "responses"),
     },
     result=Nps,
-    finalize=_finalize,
+    finalize=with_distribution(Nps, SCORES),
 )
 
 

@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 from server.hookspecs import hookimpl
-from server.metrics.declarations import Dimension
+from server.metrics.declarations import Dimension, on_every_fact
 
 CHANNEL = Dimension(
     name="CHANNEL",
     description="The channel slug: the rating's own, else its conversation's.",
-    columns={
-        "conversations": "channel",
-        "messages": "channel",
-        "ratings": "channel",
-        "transactions": "channel",
-        "stage_intervals": "channel",
-    },
+    columns=on_every_fact("channel"),
     filter="channels",
 )
 

@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 from server.hookspecs import hookimpl
-from server.metrics.declarations import Dimension
+from server.metrics.declarations import Dimension, on_every_fact
 
 THEME = Dimension(
     name="THEME",
     description="The conversation's theme.",
-    columns={
-        "conversations": "theme",
-        "messages": "theme",
-        "ratings": "theme",
-        "transactions": "theme",
-        "stage_intervals": "theme",
-    },
+    columns=on_every_fact("theme"),
     filter="themes",
 )
 

@@ -62,6 +62,14 @@ class Dimension:
         return self.local_time is not None or fact.table_name in self.columns
 
 
+def on_every_fact(column: str) -> dict[str, str]:
+    """`columns` for a dimension every fact table carries under the same column name."""
+    return {
+        table: column
+        for table in ("conversations", "messages", "ratings", "transactions", "stage_intervals")
+    }
+
+
 # --- aggregate parts --------------------------------------------------------------------------
 
 AggregateKind = Literal["count", "sum", "average", "min", "max", "count_distinct", "percentile"]

@@ -8,7 +8,7 @@ from typing import Any
 import strawberry
 from sqlalchemy import ColumnElement, Table
 
-from server.metrics.declarations import Count, Part
+from server.metrics.declarations import Count, Finalize, Part
 
 
 @strawberry.type(description="How many responses gave one score, and their share in percent.")
@@ -32,3 +32,8 @@ def distribution(parts: Mapping[str, Any], scores: Sequence[int]) -> list[ScoreC
         ScoreCount(score=s, count=c, percent=c * 100.0 / total if total else None)
         for s, c in counts.items()
     ]
+
+
+def with_distribution(result: type, scores: Sequence[int]) -> Finalize:
+    """A `finalize` building `result` from the values plus a `distribution` over `scores`."""
+    return lambda values, parts: result(**values, distribution=distribution(parts, scores))

@@ -75,10 +75,19 @@ T = TypeVar("T")
 # Report types are assembled in report.py, which imports this module: `Report` is named lazily.
 
 
-async def _entity_report(info: Info, dimension: str, entity_id: str, report_filter: Any) -> Any:
-    from server.schema.report import resolve_entity_report
+def entity_report_field(dimension: str, entity: str) -> Any:
+    """`report(filter)` of a User, Team or Inbox: the root report with the entity added."""
 
-    return await resolve_entity_report(info, dimension, entity_id, report_filter)
+    async def report(
+        root: Any, info: Info, filter: ReportFilter
+    ) -> Annotated[Report, strawberry.lazy("server.schema.report")]:
+        from server.schema.report import resolve_entity_report
+
+        return await resolve_entity_report(info, dimension, root.id, filter)
+
+    return strawberry.field(
+        resolver=report, description=f"The root report with this {entity} added to the filter."
+    )
 
 
 def _micros(column: ColumnElement[Any]) -> ColumnElement[int]:
@@ -124,13 +133,7 @@ class Inbox:
     def from_row(cls, row: Row[Any]) -> Inbox:
         return cls(id=strawberry.ID(row.id), name=row.name)
 
-    @strawberry.field(description="The root report with this inbox added to the filter.")
-    async def report(
-        self,
-        info: Info,
-        filter: ReportFilter,
-    ) -> Annotated[Report, strawberry.lazy("server.schema.report")]:
-        return await _entity_report(info, "INBOX", self.id, filter)
+    report = entity_report_field("INBOX", "inbox")
 
 
 @strawberry.type
@@ -209,13 +212,7 @@ class Team:
     def from_row(cls, row: Row[Any]) -> Team:
         return cls(id=strawberry.ID(row.id), name=row.name)
 
-    @strawberry.field(description="The root report with this team added to the filter.")
-    async def report(
-        self,
-        info: Info,
-        filter: ReportFilter,
-    ) -> Annotated[Report, strawberry.lazy("server.schema.report")]:
-        return await _entity_report(info, "TEAM", self.id, filter)
+    report = entity_report_field("TEAM", "team")
 
     @strawberry.field
     async def members(self, info: Info) -> list[User]:
@@ -239,13 +236,7 @@ class User:
         rows = await linked_rows(info.context, teams, link="team_id", key="user_id").load(self.id)
         return [Team.from_row(row) for row in rows]
 
-    @strawberry.field(description="The root report with this user added to the filter.")
-    async def report(
-        self,
-        info: Info,
-        filter: ReportFilter,
-    ) -> Annotated[Report, strawberry.lazy("server.schema.report")]:
-        return await _entity_report(info, "USER", self.id, filter)
+    report = entity_report_field("USER", "user")
 
     @strawberry.field(description="Ratings this user received.")
     async def ratings(
