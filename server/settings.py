@@ -28,6 +28,9 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     disabled_plugins: frozenset[str] = frozenset()
     limits: Limits = field(default_factory=Limits)
+    # Report statements: one per fact, shared by the metrics reading it (False), or one per
+    # metric, smaller and run in parallel (True). Chosen by measurement: see bench/dashboard.py.
+    split_metrics: bool = False
 
     def with_database(self, url: str | None) -> Settings:
         return replace(self, database_url=url) if url else self
@@ -38,4 +41,5 @@ def load_settings() -> Settings:
     return Settings(
         database_url=os.environ.get("RAPPORT_DATABASE_URL") or DEFAULT_DATABASE_URL,
         disabled_plugins=frozenset(p.strip() for p in disabled.split(",") if p.strip()),
+        split_metrics=os.environ.get("RAPPORT_SPLIT_METRICS", "") not in ("", "0"),
     )

@@ -41,9 +41,15 @@ def compile_plan(plan: Plan, registry: Registry) -> list[Select[Any]]:
 
 
 async def run_queries(
-    engine: AsyncEngine, queries: Iterable[Query], registry: Registry
+    engine: AsyncEngine,
+    queries: Iterable[Query],
+    registry: Registry,
+    *,
+    split_metrics: bool = False,
 ) -> dict[Query, QueryResult]:
-    plans = [plan_query(query, registry) for query in dict.fromkeys(queries)]
+    plans = [
+        plan_query(query, registry, split_metrics=split_metrics) for query in dict.fromkeys(queries)
+    ]
     selects = [compile_plan(plan, registry) for plan in plans]
     flat = [select for plan_selects in selects for select in plan_selects]
     rows = await asyncio.gather(*(_fetch(engine, select) for select in flat))

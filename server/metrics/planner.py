@@ -25,9 +25,10 @@ class Plan:
     missing: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
-def plan_query(query: Query, registry: Registry) -> Plan:
+def plan_query(query: Query, registry: Registry, *, split_metrics: bool = False) -> Plan:
+    """`split_metrics`: one statement per metric instead of one per fact (see Settings)."""
     plan = Plan(query)
-    groups: dict[tuple[str, str | None], tuple[Fact, list[PlannedPart]]] = {}
+    groups: dict[tuple[str, str | None, str], tuple[Fact, list[PlannedPart]]] = {}
     for name in sorted(query.metrics):
         metric = registry.metric(name)
         problems = {
@@ -43,10 +44,9 @@ def plan_query(query: Query, registry: Registry) -> Plan:
                 plan.missing.setdefault(name, {})[part_name] = problems[fact.name]  # type: ignore[assignment]
                 continue
             split = None if part.by is None else str(part.by(fact.table))
-            groups.setdefault((fact.name, split), (fact, []))[1].append(
-                PlannedPart(metric, part_name, part)
-            )
-    for (_, split), (fact, parts) in sorted(groups.items(), key=lambda item: str(item[0])):
+            statement = (fact.name, split, name if split_metrics else "")
+            groups.setdefault(statement, (fact, []))[1].append(PlannedPart(metric, part_name, part))
+    for (_, split, _), (fact, parts) in sorted(groups.items(), key=lambda item: str(item[0])):
         plan.statements.append(Statement(query, fact, tuple(parts), split is not None))
     _push_order_down(plan, registry)
     return plan

@@ -83,7 +83,12 @@ class ReportRequest:
 
     async def run(self, planner: SelectionPlanner) -> None:
         todo = {k: q for k, q in planner.queries.items() if k not in self.results}
-        results = await run_queries(self.context.engine, todo.values(), REGISTRY)
+        results = await run_queries(
+            self.context.engine,
+            todo.values(),
+            REGISTRY,
+            split_metrics=self.context.settings.split_metrics,
+        )
         for key, query in todo.items():
             self.results[key] = results[query]
 
