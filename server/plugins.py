@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
+from importlib.metadata import entry_points
 
 import pluggy
 
@@ -44,16 +45,27 @@ class Registry:
 
 
 def plugin_manager(disabled: Iterable[str] = ()) -> pluggy.PluginManager:
+    """A plugin manager holding every enabled plugin of the `rapport` entry-point group."""
     manager = pluggy.PluginManager(hookspecs.PROJECT)
     manager.add_hookspecs(hookspecs)
-    for name in disabled:
-        manager.set_blocked(name)
-    try:
-        manager.load_setuptools_entrypoints(hookspecs.PROJECT)
-    except pluggy.PluginValidationError as error:
-        raise PluginError(f"plugin {error.plugin_name!r} is broken: {error}") from None
-    except Exception as error:  # an import error inside a third-party plugin
-        raise PluginError(f"a plugin failed to load: {type(error).__name__}: {error}") from None
+    for entry_point in entry_points(group=hookspecs.PROJECT):
+        name = entry_point.name
+        if name in disabled or manager.has_plugin(name):
+            continue
+        try:
+            plugin = entry_point.load()
+        except Exception as error:  # whatever a third-party module raises while importing
+            raise PluginError(
+                f"plugin {name!r} ({entry_point.value}) failed to load: "
+                f"{type(error).__name__}: {error}"
+            ) from None
+        try:
+            manager.register(plugin, name=name)
+            manager.check_pending()  # a misspelled hook would otherwise be ignored
+        except pluggy.PluginValidationError as error:
+            raise PluginError(
+                f"plugin {name!r} is broken: {' '.join(str(error).split())}"
+            ) from None
     return manager
 
 
@@ -63,8 +75,6 @@ def build_registry(manager: pluggy.PluginManager) -> Registry:
     metrics: list[Metric] = []
     filters: dict[str, str] = {}
     for plugin_name, plugin in sorted(manager.list_name_plugin()):
-        if plugin is None:  # blocked
-            continue
         for dimension in _call(plugin, "rapport_dimensions", plugin_name):
             _claim(owners, dimension.name, plugin_name, "dimension")
             if dimension.filter:
@@ -80,7 +90,7 @@ def build_registry(manager: pluggy.PluginManager) -> Registry:
         for name in metric.values:
             _claim(values, value_name(metric.name, name), owners[metric.name], "metric value")
     return Registry(
-        plugins=tuple(name for name, plugin in sorted(manager.list_name_plugin()) if plugin),
+        plugins=tuple(name for name, _ in sorted(manager.list_name_plugin())),
         dimensions=tuple(sorted(dimensions, key=lambda d: d.name)),
         metrics=tuple(metrics),
         owners=owners,

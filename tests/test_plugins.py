@@ -285,18 +285,6 @@ def rapport_metrics():
     ]
 """
 
-BUG_VALIDATION_ERROR = (
-    "server/plugins.py plugin_manager() reads `error.plugin_name`, which pluggy's "
-    "PluginValidationError does not have: the AttributeError ends in a traceback"
-)
-BUG_IMPORT_ERROR = (
-    "server/plugins.py plugin_manager() wraps the whole entry-point loading, so an import error "
-    "cannot say which plugin failed"
-)
-BUG_UNCHECKED_HOOKS = (
-    "server/plugins.py never calls PluginManager.check_pending(): a misspelled hook is ignored"
-)
-
 BROKEN = [
     pytest.param(
         "copycat",
@@ -327,21 +315,18 @@ BROKEN = [
         SIGNATURE_MISMATCH,
         ["'mismatch'", "rapport_metrics", "unknown_argument"],
         id="hook-signature-mismatch",
-        marks=pytest.mark.xfail(strict=True, reason=BUG_VALIDATION_ERROR),
     ),
     pytest.param(
         "typo",
         MISSPELLED_HOOK,
         ["'typo'", "rapport_metric"],
         id="misspelled-hook",
-        marks=pytest.mark.xfail(strict=True, reason=BUG_UNCHECKED_HOOKS),
     ),
     pytest.param(
         "licensed",
         RAISES_ON_IMPORT,
         ["'licensed'", "RuntimeError", "the licence server cannot be reached"],
         id="raises-on-import",
-        marks=pytest.mark.xfail(strict=True, reason=BUG_IMPORT_ERROR),
     ),
 ]
 

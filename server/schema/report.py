@@ -400,7 +400,8 @@ async def _table_labels(
     )
     async with context.engine.connect() as connection:
         rows = (await connection.execute(query)).all()
-    return {(dimension, str(key)): name for key, name in rows}
+    # a row without a name (customer names are optional) keeps its key as label
+    return {(dimension, str(key)): name for key, name in rows if name is not None}
 
 
 # --- entry points -----------------------------------------------------------------------------
