@@ -19,7 +19,7 @@ from rich.console import Console
 
 from server.demo import generate_csv
 from server.demo.csvfiles import CsvFiles
-from server.demo.generate import _chunks, simulate_chunk
+from server.demo.generate import plan_chunks, simulate_chunk
 from server.demo.sizes import SIZES
 from server.demo.world import account_world
 
@@ -409,7 +409,7 @@ def test_large_size_meets_the_benchmark_floors(tmp_path: Path) -> None:
     assert sum(len(world.people.users) for world in worlds) == 200
     conversations = sum(sum(world.daily_counts) for world in worlds)
     assert conversations >= 300_000
-    chunk = _chunks(SIZES["large"], 1)[3]
+    chunk = plan_chunks(SIZES["large"], 1)[3]
     simulate_chunk(chunk, "large", 1, tmp_path)
     lines = {
         name: (tmp_path / chunk.name / name).read_bytes().count(b"\n")

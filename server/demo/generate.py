@@ -44,7 +44,7 @@ def generate_csv(directory: Path, *, size: Size, seed: int, console: Console) ->
     """Write every demo file into `directory`; returns the number of rows of each file."""
     directory.mkdir(parents=True, exist_ok=True)
     rows = _write_directory_files(directory, size, seed)
-    chunks = _chunks(size, seed)
+    chunks = plan_chunks(size, seed)
     parts = directory / _PARTS
     columns = (
         TextColumn("{task.description}"),
@@ -67,31 +67,33 @@ def generate_csv(directory: Path, *, size: Size, seed: int, console: Console) ->
 
 def _write_directory_files(directory: Path, size: Size, seed: int) -> dict[str, int]:
     rows = dict.fromkeys(DIRECTORY_FILES, 0)
-
-    def write(name: str, row: tuple[object, ...]) -> None:
-        files.writer(name).writerow(row)
-        rows[name] += 1
-
     with CsvFiles(directory, DIRECTORY_FILES, header=True) as files:
-        for index, plan in enumerate(ACCOUNTS):
-            write("accounts.csv", (plan.id, plan.name, plan.timezone))
-            people = account_world(index, size.name, seed).people
-            for inbox in plan.inboxes:
-                write("inboxes.csv", (plan.id, inbox.id, inbox.name))
-            for user in people.users:
-                is_bot = "true" if user.is_bot else "false"
-                write("users.csv", (plan.id, user.id, user.name, user.email, is_bot))
-            for team in people.teams:
-                write("teams.csv", (plan.id, team.id, team.name))
-                for member in team.members:
-                    write("team_members.csv", (plan.id, team.id, member.id))
-            for customer in people.customers:
-                row = (plan.id, customer.id, customer.name, customer.email, customer.country)
-                write("customers.csv", row)
+        for name, row in _directory_rows(size, seed):
+            files.writer(name).writerow(row)
+            rows[name] += 1
     return rows
 
 
-def _chunks(size: Size, seed: int) -> list[Chunk]:
+def _directory_rows(size: Size, seed: int) -> Iterator[tuple[str, tuple[object, ...]]]:
+    """(file name, row) of the accounts and everything the conversations refer to."""
+    for index, plan in enumerate(ACCOUNTS):
+        yield "accounts.csv", (plan.id, plan.name, plan.timezone)
+        people = account_world(index, size.name, seed).people
+        for inbox in plan.inboxes:
+            yield "inboxes.csv", (plan.id, inbox.id, inbox.name)
+        for user in people.users:
+            is_bot = "true" if user.is_bot else "false"
+            yield "users.csv", (plan.id, user.id, user.name, user.email, is_bot)
+        for team in people.teams:
+            yield "teams.csv", (plan.id, team.id, team.name)
+            for member in team.members:
+                yield "team_members.csv", (plan.id, team.id, member.id)
+        for customer in people.customers:
+            row = (plan.id, customer.id, customer.name, customer.email, customer.country)
+            yield "customers.csv", row
+
+
+def plan_chunks(size: Size, seed: int) -> list[Chunk]:
     """One chunk per account and local calendar month, in calendar order."""
     chunks = []
     for index, plan in enumerate(ACCOUNTS):

@@ -94,7 +94,7 @@ def _teams(plan: AccountPlan, humans: tuple[User, ...], rng: Random) -> tuple[Te
     members: list[list[User]] = []
     start = 0
     for size in sizes:
-        members.append(shuffled[start : start + max(size, 1)])
+        members.append(shuffled[start : start + max(size, 1)])  # a tiny team borrows one
         start += size
     for agent in humans:
         if rng.random() < 0.15:
