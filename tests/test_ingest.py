@@ -15,7 +15,8 @@ from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.db import tables
-from server.ingest import import_directory
+from server.errors import UserError
+from server.ingest import import_directory, load
 
 BASE = Path(__file__).parent / "data" / "ingest" / "base"
 
@@ -342,3 +343,32 @@ async def test_a_subset_of_files_may_refer_to_rows_already_stored(
     assert await imported(engine, rest)
 
     assert len(await rows(engine, tables.ratings)) == 4
+
+
+async def test_large_files_are_read_by_a_worker_process(
+    engine: AsyncEngine,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    names = [path.name for path in BASE.iterdir() if path.name != "ratings.csv"]
+    assert await imported(engine, folder(tmp_path, *names))
+    monkeypatch.setattr(load, "WORKER_BYTES", 0)  # every file is large
+    ratings = tmp_path / "ratings"
+    ratings.mkdir()
+    text = (BASE / "ratings.csv").read_text()
+    (ratings / "ratings.csv").write_text(text + "acme,r4,ces,0,,2026-03-05T10:00:00Z,,,,,,,\n")
+    capsys.readouterr()
+
+    assert not await imported(engine, ratings)
+    assert "ratings.csv:7: score: 0 is outside the ces scale 1–7" in capsys.readouterr().err
+    assert await rows(engine, tables.ratings) == {}
+
+    assert await imported(engine, ratings, skip_invalid=True)
+    stored = await rows(engine, tables.ratings, "channel", "browser")
+    assert stored[("acme", "r1")] == ("email", "Chrome")
+    assert len(stored) == 4
+
+    (ratings / "ratings.csv").write_bytes(text.encode() + b"acme,r5,csat,1,\xff,2026-03-05\n")
+    with pytest.raises(UserError, match=r"^ratings\.csv: not UTF-8 text \(near line \d+\)$"):
+        await imported(engine, ratings)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from types import SimpleNamespace
+from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.ingest.files import Record
@@ -19,7 +19,7 @@ from server.ingest.lookups import CONVERSATION_COLUMNS, Lookup, Lookups
 from server.ingest.useragent import families
 
 Deriver = Callable[[AsyncConnection, Lookups, list[Record]], Awaitable[None]]
-Conversation = Row[tuple[object, ...]] | SimpleNamespace
+Conversation = Any  # a conversations lookup row, or NO_CONVERSATION
 
 # What a row without a conversation takes from "its conversation": nothing.
 NO_CONVERSATION = SimpleNamespace(**dict.fromkeys(CONVERSATION_COLUMNS))

@@ -1,30 +1,26 @@
-"""Importing one file: read, validate, derive and write in chunks, in one transaction."""
+"""Importing one file: its batches written in one transaction, then what they invalidate."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from itertools import islice
+from collections.abc import AsyncIterator
+from contextlib import aclosing
 from pathlib import Path
 from time import perf_counter
-from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.ingest.cascade import Cascade
-from server.ingest.derive import derive
-from server.ingest.files import Record
-from server.ingest.lookups import Lookups
+from server.ingest.produce import Batch, batches
 from server.ingest.progress import FileProgress
 from server.ingest.read import CsvReader
 from server.ingest.rejects import Rejects
 from server.ingest.report import FileReport
-from server.ingest.validate import Validator
+from server.ingest.worker import batches_from_worker
 from server.ingest.write import NewAccounts, write_changes
 
-# Rows validated, derived and written together: one round of batched queries per chunk.
-CHUNK_ROWS = 5000
-
-T = TypeVar("T")
+# Files from this size on are read in a worker process: starting one costs about half a second,
+# which a large file repays many times over.
+WORKER_BYTES = 8 * 1024 * 1024
 
 
 async def load_file(
@@ -35,38 +31,25 @@ async def load_file(
     was reported as written, and running it again completes it."""
     spec = reader.spec
     report = FileReport(spec.name)
-    validator = Validator(spec, reader.header)
-    lookups = Lookups()
     cascade = Cascade()
     new_accounts = NewAccounts(spec.table)
     rejects = Rejects(directory, spec.name, reader.header) if skip_invalid else None
     started = perf_counter()
     try:
         async with engine.connect() as connection, connection.begin() as transaction:
+            source = _batches(engine, reader, directory, skip_invalid)
             with FileProgress(spec.name, reader.size, enabled=progress) as bar:
-                for chunk in _chunks(reader.rows(), CHUNK_ROWS):
-                    rows = [validator.parse(line, cells) for line, cells in chunk]
-                    await validator.check_database(connection, lookups, rows)
-                    valid: list[Record] = []
-                    for row in rows:
-                        if not row.problems:
-                            valid.append(row.record)
-                            continue
-                        report.rejected += 1
-                        for column, message in row.problems:
-                            report.problem(row.line, column, message)
-                        if rejects is not None:
-                            rejects.add(row.cells, "; ".join(f"{c}: {m}" for c, m in row.problems))
-                    report.rows += len(valid)
-                    # Without --skip-invalid one bad row dooms the file: only validate the rest.
-                    if skip_invalid or not report.rejected:
-                        await derive(connection, lookups, spec.entity, valid)
-                        await new_accounts.learn(connection, valid)
-                        changes = await write_changes(connection, spec.table, valid, new_accounts)
-                        report.changed += len(changes)
-                        cascade.note(spec.entity, changes)
-                    lookups.trim()
-                    bar.advance(reader.bytes_read, report.rows + report.rejected)
+                async with aclosing(source):
+                    async for batch in source:
+                        _take_rejected(batch, report, rejects)
+                        if batch.rows:
+                            await new_accounts.learn(connection, batch.rows)
+                            changes = await write_changes(
+                                connection, spec.table, batch.rows, new_accounts
+                            )
+                            report.changed += len(changes)
+                            cascade.note(spec.entity, changes)
+                        bar.advance(batch.bytes_read, report.rows + report.rejected)
                 report.written = skip_invalid or not report.rejected
                 if report.written:
                     bar.stage("deriving")
@@ -83,7 +66,28 @@ async def load_file(
     return report
 
 
-def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
+def _take_rejected(batch: Batch, report: FileReport, rejects: Rejects | None) -> None:
+    report.rows += batch.valid
+    report.rejected += len(batch.rejected)
+    for line, cells, problems in batch.rejected:
+        for column, message in problems:
+            report.problem(line, column, message)
+        if rejects is not None:
+            rejects.add(cells, "; ".join(f"{column}: {message}" for column, message in problems))
+
+
+async def _batches(
+    engine: AsyncEngine, reader: CsvReader, directory: Path, skip_invalid: bool
+) -> AsyncIterator[Batch]:
+    """Batches read on a connection of their own, which sees what earlier files committed."""
+    if reader.size >= WORKER_BYTES:
+        source = batches_from_worker(
+            engine, directory / reader.spec.name, reader.spec.name, skip_invalid=skip_invalid
+        )
+        async with aclosing(source):
+            async for batch in source:
+                yield batch
+        return
+    async with engine.connect() as connection:
+        async for batch in batches(connection, reader, skip_invalid=skip_invalid):
+            yield batch

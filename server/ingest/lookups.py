@@ -7,9 +7,11 @@ referenced table. A lookup must not outlive a write to its own table: callers ma
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import namedtuple
+from collections.abc import Iterable, Sequence
+from typing import Any
 
-from sqlalchemy import Row, Table
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.db import tables
@@ -43,26 +45,38 @@ _CACHE_LIMIT = 500_000
 
 
 class Lookup:
-    """Rows of one table by primary key; a missing row is remembered as None."""
+    """Rows of one table by primary key; a missing row is remembered as None.
 
-    def __init__(self, table: Table, columns: Iterable[str]) -> None:
+    Rows are kept as named tuples of the derivation columns: reading their attributes is
+    several times cheaper than reading a SQLAlchemy Row's, and derivation reads millions.
+    """
+
+    def __init__(self, table: Table, columns: Sequence[str]) -> None:
         self._key_columns = list(table.primary_key.columns)
         self._columns = self._key_columns + [table.c[name] for name in columns]
         self._width = len(self._key_columns)
-        self._rows: dict[Key, Row[tuple[object, ...]] | None] = {}
+        self._type = namedtuple(f"{table.name}_lookup", columns)  # type: ignore[misc]
+        self._rows: dict[Key, tuple[object, ...] | None] = {}
 
     async def load(self, connection: AsyncConnection, keys: Iterable[Key]) -> None:
         missing = set(keys).difference(self._rows)
         if not missing:
             return
         rows = await select_by_keys(connection, self._columns, self._key_columns, missing)
+        width, make = self._width, self._type._make
         for row in rows:
-            self._rows[tuple(row[: self._width])] = row  # type: ignore[arg-type]
+            self._rows[tuple(row[:width])] = make(row[width:])
         for key in missing:
             self._rows.setdefault(key, None)
 
-    def get(self, key: Key) -> Row[tuple[object, ...]] | None:
+    def get(self, key: Key) -> Any:
+        """The row's named tuple, or None when it does not exist."""
         return self._rows.get(key)
+
+    def absent(self, keys: set[Key]) -> set[Key]:
+        """Those of these loaded keys that have no row."""
+        rows = self._rows
+        return {key for key in keys if rows[key] is None}
 
     def trim(self) -> None:
         """Forget everything when the cache is large; call between chunks, never within one."""

@@ -34,8 +34,9 @@ async def select_by_keys(
     columns: Sequence[Column[object]],
     key_columns: Sequence[Column[object]],
     keys: Iterable[tuple[object, ...]],
+    order_by: Sequence[ColumnElement[object]] = (),
 ) -> list[Row[tuple[object, ...]]]:
-    """Rows whose `key_columns` equal one of `keys`.
+    """Rows whose `key_columns` equal one of `keys`, ordered within each group of keys.
 
     Keys are grouped by all their parts but the last (the account, mostly), which become
     equalities, and the last part goes into IN lists: the shape every index here serves.
@@ -49,5 +50,6 @@ async def select_by_keys(
         equal = [column == value for column, value in zip(key_columns, prefix, strict=False)]
         for chunk in chunks(values, IN_CHUNK):
             statement = select(*selected).where(*equal, key_columns[-1].in_(chunk))
+            statement = statement.order_by(*order_by)
             rows.extend((await connection.execute(statement)).all())
     return rows

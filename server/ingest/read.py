@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from server.errors import UserError
@@ -28,7 +29,7 @@ class CsvReader:
         # utf-8-sig drops the byte order mark that spreadsheet exports put first.
         text = io.TextIOWrapper(self._binary, encoding="utf-8-sig", newline="")
         self._reader = csv.reader(text)
-        first = self._next()
+        first = self._first()
         if first is None:
             raise UserError(f"{spec.name}: empty file (the first line must be the header)")
         self.header = [name.strip() for name in first]
@@ -40,22 +41,26 @@ class CsvReader:
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         """(line, cells) per row; LINE counts physical lines, quoted line breaks included."""
-        while True:
-            start = self._reader.line_num + 1
-            cells = self._next()
-            if cells is None:
-                return
-            if cells:  # a blank line is no row
-                yield start, cells
+        reader = self._reader
+        start = reader.line_num + 1
+        with self._errors():
+            for cells in reader:
+                if cells:  # a blank line is no row
+                    yield start, cells
+                start = reader.line_num + 1
 
     def close(self) -> None:
         self._binary.close()
 
-    def _next(self) -> list[str] | None:
+    def _first(self) -> list[str] | None:
+        with self._errors():
+            return next(self._reader, None)
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Reading errors, as the one-line message a user can act on."""
         try:
-            return next(self._reader)
-        except StopIteration:
-            return None
+            yield
         except UnicodeDecodeError:
             # Decoding runs ahead of the csv parser, so the line is only roughly known.
             raise UserError(

@@ -3,8 +3,9 @@ conversations (SPEC section 7: human and bot replies, responseTime, firstRespons
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
+from itertools import groupby
+from operator import itemgetter
 
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -16,6 +17,7 @@ from server.ingest.query import IN_CHUNK, chunks, select_by_keys
 from server.ingest.write import update_rows
 
 Key = tuple[str, str]
+Message = Row[tuple[object, ...]]
 
 _MESSAGE_COLUMNS = [
     messages.c.account_id,
@@ -26,6 +28,14 @@ _MESSAGE_COLUMNS = [
     messages.c.is_bot_reply,
     messages.c.created_at,
     messages.c.response_seconds,
+]
+# Time order; at equal instants the customer's message first, as a reply cannot precede what it
+# answers. The index on (account, conversation, created_at) serves most of it.
+_THREAD_ORDER = [
+    messages.c.conversation_id,
+    messages.c.created_at,
+    messages.c.author_type != "customer",
+    messages.c.id,
 ]
 _STAT_COLUMNS = [
     conversations.c.account_id,
@@ -44,56 +54,63 @@ async def refresh_replies(connection: AsyncConnection, keys: Iterable[Key]) -> N
             _MESSAGE_COLUMNS,
             [messages.c.account_id, messages.c.conversation_id],
             chunk,
+            order_by=_THREAD_ORDER,
         )
-        by_conversation: dict[Key, list[Row[tuple[object, ...]]]] = defaultdict(list)
-        for message in stored:
-            by_conversation[(message.account_id, message.conversation_id)].append(message)  # type: ignore[index]
         message_updates: list[Record] = []
-        stats: dict[Key, Record] = {}
-        for key in chunk:
-            stats[key] = _replay(by_conversation.get(key, []), message_updates)
+        stats = {key: _NO_REPLIES for key in chunk}
+        for key, thread in groupby(stored, itemgetter(0, 1)):
+            stats[key] = _replay(thread, message_updates)  # type: ignore[index]
         await update_rows(connection, messages, message_updates)
         await update_rows(connection, conversations, await _changed_stats(connection, stats))
 
 
-def _replay(thread: list[Row[tuple[object, ...]]], updates: list[Record]) -> Record:
-    """Walk one conversation's messages in time order; queue response_seconds that changed.
+_NO_REPLIES: tuple[int | None, int, int] = (None, 0, 0)
 
-    A human reply answers the first customer message since the previous human reply; at equal
-    instants the customer's message comes first, as a reply cannot precede what it answers.
+
+def _replay(thread: Iterable[Message], updates: list[Record]) -> tuple[int | None, int, int]:
+    """(first human reply, human replies, bot replies) of one conversation's messages in order;
+    queues the response_seconds that changed.
+
+    A human reply answers the first customer message since the previous human reply.
     """
-    thread.sort(key=lambda m: (m.created_at, m.author_type != "customer", m.id))
     waiting_since: int | None = None
     first_response: int | None = None
     human = bot = 0
-    for message in thread:
+    for account, _, message_id, author, human_reply, bot_reply, created, stored in thread:
         seconds: float | None = None
-        if message.author_type == "customer" and waiting_since is None:
-            waiting_since = message.created_at  # type: ignore[assignment]
-        if message.is_human_reply:
+        if author == "customer" and waiting_since is None:
+            waiting_since = created  # type: ignore[assignment]
+        if human_reply:
             human += 1
             if first_response is None:
-                first_response = message.created_at  # type: ignore[assignment]
+                first_response = created  # type: ignore[assignment]
             if waiting_since is not None:
-                seconds = (message.created_at - waiting_since) / MICROS  # type: ignore[operator]
+                seconds = (created - waiting_since) / MICROS  # type: ignore[operator]
             waiting_since = None
-        if message.is_bot_reply:
+        if bot_reply:
             bot += 1
-        if seconds != message.response_seconds:
-            updates.append(
-                {"account_id": message.account_id, "id": message.id, "response_seconds": seconds}
-            )
-    return {"first_response_at": first_response, "human_replies": human, "bot_replies": bot}
+        if seconds != stored:
+            updates.append({"account_id": account, "id": message_id, "response_seconds": seconds})
+    return first_response, human, bot
 
 
-async def _changed_stats(connection: AsyncConnection, stats: dict[Key, Record]) -> list[Record]:
+async def _changed_stats(
+    connection: AsyncConnection, stats: dict[Key, tuple[int | None, int, int]]
+) -> list[Record]:
     stored = await select_by_keys(
         connection, _STAT_COLUMNS, [conversations.c.account_id, conversations.c.id], stats
     )
     changed = []
-    for row in stored:
-        account, conversation_id, *values = row
-        new = stats[(account, conversation_id)]  # type: ignore[index]
-        if list(new.values()) != values:
-            changed.append({"account_id": account, "id": conversation_id, **new})
+    for account, conversation_id, *values in stored:
+        first_response, human, bot = new = stats[(account, conversation_id)]  # type: ignore[index]
+        if tuple(values) != new:
+            changed.append(
+                {
+                    "account_id": account,
+                    "id": conversation_id,
+                    "first_response_at": first_response,
+                    "human_replies": human,
+                    "bot_replies": bot,
+                }
+            )
     return changed

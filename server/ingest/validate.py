@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -23,7 +22,7 @@ _SINGULAR = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     line: int
     cells: list[str]
@@ -82,24 +81,18 @@ class Validator:
         self, connection: AsyncConnection, lookups: Lookups, rows: list[Row]
     ) -> None:
         """References and unique values, for a chunk of rows at once."""
-        wanted: dict[str, set[tuple[str, ...]]] = defaultdict(set)
-        keyed: list[tuple[Row, str, str, tuple[str, ...]]] = []
-        for row in rows:
-            record = row.record
-            account = record.get("account_id")
-            for name, target, entity in self._references:
-                value = record.get(target)
-                if value is None:
-                    continue
-                key = (value,) if entity == "accounts" else (account, value)
-                if None not in key:
-                    wanted[entity].add(key)
-                    keyed.append((row, name, entity, key))
-        for entity, keys in wanted.items():
-            await lookups[entity].load(connection, keys)
-        for row, name, entity, key in keyed:
-            if lookups[entity].get(key) is None:
-                row.problems.append((name, _missing(entity, key)))
+        for name, target, entity in self._references:
+            key_of = _account_key if entity == "accounts" else _key
+            keys = {key_of(row.record, target) for row in rows}
+            keys.discard(None)
+            lookup = lookups[entity]
+            await lookup.load(connection, keys)  # type: ignore[arg-type]
+            absent = lookup.absent(keys)  # type: ignore[arg-type]
+            if absent:  # rare: only then look for the rows that point at them
+                for row in rows:
+                    key = key_of(row.record, target)
+                    if key in absent:
+                        row.problems.append((name, _missing(entity, key)))  # type: ignore[arg-type]
         for unique in self._unique:
             await self._check_unique_in_database(connection, rows, unique.target)
 
@@ -158,6 +151,17 @@ class Validator:
                         f"{_SINGULAR[table.name]} {holder!r}",
                     )
                 )
+
+
+def _key(record: Record, column: str) -> tuple[object, object] | None:
+    """The (account, id) a reference points at, when both are known."""
+    value, account = record.get(column), record.get("account_id")
+    return None if value is None or account is None else (account, value)
+
+
+def _account_key(record: Record, column: str) -> tuple[object] | None:
+    value = record.get(column)
+    return None if value is None else (value,)
 
 
 def _missing(entity: str, key: tuple[str, ...]) -> str:

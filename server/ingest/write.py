@@ -89,53 +89,36 @@ async def write_changes(
 
 async def upsert_rows(connection: AsyncConnection, table: Table, rows: Sequence[Record]) -> None:
     """INSERT … ON CONFLICT (primary key) DO UPDATE, in chunks; rows share their columns."""
-    if not rows:
-        return
-    upsert = _upsert(connection.dialect, table, tuple(rows[0]))
-    for chunk in chunks(rows, WRITE_CHUNK):
-        await connection.exec_driver_sql(upsert.sql, upsert.parameters(chunk))
+    if rows:
+        await _run(connection, _upsert(connection.dialect, table, tuple(rows[0])), rows)
 
 
 async def update_rows(connection: AsyncConnection, table: Table, rows: Sequence[Record]) -> None:
     """UPDATE stored rows by primary key: each row holds its key and the columns to set."""
-    if not rows:
-        return
-    keys = [column.name for column in table.primary_key.columns]
-    statement = update(table).where(*(table.c[name] == bindparam(f"key_{name}") for name in keys))
-    for chunk in chunks(rows, WRITE_CHUNK):
-        await connection.execute(
-            statement,
-            [
-                {
-                    **{f"key_{k}": row[k] for k in keys},
-                    **{k: v for k, v in row.items() if k not in keys},
-                }
-                for row in chunk
-            ],
-        )
+    if rows:
+        await _run(connection, _update(connection.dialect, table, tuple(rows[0])), rows)
 
 
 async def delete_rows(
     connection: AsyncConnection, table: Table, keys: Sequence[tuple[Any, ...]]
 ) -> None:
-    if not keys:
-        return
-    names = [column.name for column in table.primary_key.columns]
-    statement = delete(table).where(*(table.c[name] == bindparam(f"key_{name}") for name in names))
-    for chunk in chunks(keys, WRITE_CHUNK):
-        await connection.execute(
-            statement, [dict(zip((f"key_{n}" for n in names), key, strict=True)) for key in chunk]
-        )
+    if keys:
+        names = [column.name for column in table.primary_key.columns]
+        rows = [dict(zip(names, key, strict=True)) for key in keys]
+        await _run(connection, _delete(connection.dialect, table), rows)
 
 
 @dataclass(frozen=True)
-class _Upsert:
-    """An upsert compiled once for the driver, so each row costs one tuple and no per-value
+class _Statement:
+    """A statement compiled once for the driver, so each row costs one tuple and no per-value
     processing (rows already hold stored values: Timestamps as integer microseconds)."""
 
     sql: str
-    names: tuple[str, ...]  # the row's values, in parameter order
-    defaults: tuple[object, ...]  # then the values of the columns rows leave to their default
+    names: tuple[str, ...]  # the row values of its parameters, in order
+    defaults: tuple[object, ...] = ()  # then the values of columns rows leave to their default
+
+    def __post_init__(self) -> None:
+        assert len(self.names) > 1  # a key and a value at least, so itemgetter makes tuples
 
     def parameters(self, rows: Sequence[Record]) -> list[tuple[object, ...]]:
         values = itemgetter(*self.names)
@@ -144,11 +127,16 @@ class _Upsert:
         return [values(row) for row in rows]
 
 
+async def _run(connection: AsyncConnection, statement: _Statement, rows: Sequence[Record]) -> None:
+    for chunk in chunks(rows, WRITE_CHUNK):
+        await connection.exec_driver_sql(statement.sql, statement.parameters(chunk))
+
+
 @cache
-def _upsert(dialect: Dialect, table: Table, names: tuple[str, ...]) -> _Upsert:
+def _upsert(dialect: Dialect, table: Table, names: tuple[str, ...]) -> _Statement:
     insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
     statement = insert(table)
-    keys = [column.name for column in table.primary_key.columns]
+    keys = _key_names(table)
     updated = {name: statement.excluded[name] for name in names if name not in keys}
     if updated:
         statement = statement.on_conflict_do_update(index_elements=keys, set_=updated)
@@ -157,14 +145,48 @@ def _upsert(dialect: Dialect, table: Table, names: tuple[str, ...]) -> _Upsert:
     # Compiling for these columns adds the others' scalar defaults (a new conversation's zero
     # replies) as parameters with their values.
     compiled = statement.compile(dialect=dialect, column_keys=list(names))
-    order = compiled.positiontup
-    assert order is not None  # both drivers take positional parameters
+    order = _order(compiled)
     given = [name for name in order if name in names]
     # Tables declare such columns last (a conversation's reply counts), so one tuple
     # concatenation per row completes its parameters.
     assert order[: len(given)] == given, f"{table.name}: defaulted columns must come last"
     defaults = tuple(_scalar_default(table, name) for name in order[len(given) :])
-    return _Upsert(str(compiled), tuple(given), defaults)
+    return _Statement(str(compiled), tuple(given), defaults)
+
+
+@cache
+def _update(dialect: Dialect, table: Table, names: tuple[str, ...]) -> _Statement:
+    keys = _key_names(table)
+    statement = (
+        update(table)
+        .where(*(table.c[name] == bindparam(f"key_{name}") for name in keys))
+        .values({name: bindparam(f"set_{name}") for name in names if name not in keys})
+    )
+    compiled = statement.compile(dialect=dialect)
+    return _Statement(str(compiled), _unprefixed(_order(compiled)))
+
+
+@cache
+def _delete(dialect: Dialect, table: Table) -> _Statement:
+    keys = _key_names(table)
+    statement = delete(table).where(*(table.c[name] == bindparam(f"key_{name}") for name in keys))
+    compiled = statement.compile(dialect=dialect)
+    return _Statement(str(compiled), _unprefixed(_order(compiled)))
+
+
+def _unprefixed(names: list[str]) -> tuple[str, ...]:
+    """Parameter names -> row keys. The parameters are named key_<column> and set_<column>,
+    as SQLAlchemy reserves the column names themselves for its own parameters."""
+    return tuple(name.split("_", 1)[1] for name in names)
+
+
+def _key_names(table: Table) -> list[str]:
+    return [column.name for column in table.primary_key.columns]
+
+
+def _order(compiled: Any) -> list[str]:
+    assert compiled.positiontup is not None  # both drivers take positional parameters
+    return list(compiled.positiontup)
 
 
 def _scalar_default(table: Table, name: str) -> object:

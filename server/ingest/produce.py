@@ -1,0 +1,62 @@
+"""The reading side of an import: rows read, validated and derived, in chunks ready to write.
+
+It reads the database only for what earlier files committed (references, derivations), so it can
+run on a connection of its own: in this process, or in a worker process (server.ingest.worker)
+while this one writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+from typing import TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.ingest.derive import derive
+from server.ingest.files import Record
+from server.ingest.lookups import Lookups
+from server.ingest.read import CsvReader
+from server.ingest.validate import Validator
+
+# Rows validated and derived together: one round of batched queries per chunk.
+CHUNK_ROWS = 5000
+
+T = TypeVar("T")
+Rejected = tuple[int, list[str], list[tuple[str, str]]]  # (line, cells, [(column, message)])
+
+
+@dataclass(slots=True)
+class Batch:
+    bytes_read: int
+    valid: int  # valid rows read
+    rows: list[Record]  # those rows with their derived columns, when they are to be written
+    rejected: list[Rejected]
+
+
+async def batches(
+    connection: AsyncConnection, reader: CsvReader, *, skip_invalid: bool
+) -> AsyncIterator[Batch]:
+    spec = reader.spec
+    validator = Validator(spec, reader.header)
+    lookups = Lookups()
+    failed = False
+    for chunk in _chunks(reader.rows(), CHUNK_ROWS):
+        rows = [validator.parse(line, cells) for line, cells in chunk]
+        await validator.check_database(connection, lookups, rows)
+        valid = [row.record for row in rows if not row.problems]
+        rejected = [(row.line, row.cells, row.problems) for row in rows if row.problems]
+        failed = failed or bool(rejected)
+        # Without skip_invalid one bad row dooms the file: the rest is only validated.
+        writing = skip_invalid or not failed
+        if writing:
+            await derive(connection, lookups, spec.entity, valid)
+        lookups.trim()
+        yield Batch(reader.bytes_read, len(valid), valid if writing else [], rejected)
+
+
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk

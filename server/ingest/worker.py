@@ -1,0 +1,113 @@
+"""Producing a large file's batches in a child process, so that reading, validating and deriving
+use a second core while this process writes (SQLite writes cannot overlap Python work within one
+process: both need the interpreter lock).
+
+The child is `python -m server.ingest`, a fresh interpreter that imports nothing of the
+caller's program. It reads its job from stdin and writes length-prefixed pickles to stdout; its
+stderr is the caller's, so a crash shows its traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import os
+import pickle
+import struct
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+import server
+from server.db.engine import create_engine
+from server.errors import UserError
+from server.ingest.files import BY_NAME
+from server.ingest.produce import Batch, batches
+from server.ingest.read import CsvReader
+
+_LENGTH = struct.Struct("<Q")
+# Lets the child run about one batch ahead of the writer.
+_BUFFER = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Job:
+    url: str
+    path: Path
+    name: str
+    skip_invalid: bool
+
+
+async def batches_from_worker(
+    engine: AsyncEngine, path: Path, name: str, *, skip_invalid: bool
+) -> AsyncIterator[Batch]:
+    """The batches of one file, produced by a child process."""
+    job = Job(engine.url.render_as_string(hide_password=False), path, name, skip_invalid)
+    # The child imports this very package, wherever this process found it.
+    root = str(Path(server.__file__).resolve().parent.parent)
+    python_path = os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "server.ingest",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        limit=_BUFFER,
+        env={**os.environ, "PYTHONPATH": python_path},
+    )
+    assert process.stdin is not None and process.stdout is not None
+    try:
+        process.stdin.write(pickle.dumps(job))
+        await process.stdin.drain()
+        process.stdin.close()
+        while True:
+            try:
+                size = _LENGTH.unpack(await process.stdout.readexactly(_LENGTH.size))[0]
+                kind, payload = pickle.loads(await process.stdout.readexactly(size))
+            except asyncio.IncompleteReadError:
+                code = await process.wait()
+                raise RuntimeError(f"the import worker for {name} failed (exit {code})") from None
+            if kind == "batch":
+                yield payload
+            elif kind == "error":
+                raise UserError(payload)
+            else:
+                return
+    finally:
+        if process.returncode is None:
+            process.kill()
+        await process.wait()
+
+
+async def _produce(job: Job, out: IO[bytes]) -> None:
+    engine = create_engine(job.url)
+    try:
+        reader = CsvReader(job.path, BY_NAME[job.name])
+        try:
+            async with engine.connect() as connection:
+                async for batch in batches(connection, reader, skip_invalid=job.skip_invalid):
+                    _send(out, "batch", batch)
+        finally:
+            reader.close()
+        _send(out, "done", None)
+    except UserError as error:
+        _send(out, "error", str(error))
+    finally:
+        await engine.dispose()
+
+
+def _send(out: IO[bytes], kind: str, payload: Any) -> None:
+    data = pickle.dumps((kind, payload), protocol=pickle.HIGHEST_PROTOCOL)
+    out.write(_LENGTH.pack(len(data)))
+    out.write(data)
+    out.flush()
+
+
+def serve() -> None:
+    """The child's side: run the job read from stdin."""
+    gc.disable()  # a short-lived process: see server.ingest._collector_paused
+    asyncio.run(_produce(pickle.load(sys.stdin.buffer), sys.stdout.buffer))
