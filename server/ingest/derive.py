@@ -49,9 +49,8 @@ async def _messages(connection: AsyncConnection, lookups: Lookups, records: list
     conversations = await _conversations_of(connection, lookups, records)
     users = lookups["users"]
     await users.load(connection, _keys(records, "author_id"))
-    for record in records:
+    for record, conversation in zip(records, conversations, strict=True):
         account = record["account_id"]
-        conversation = conversations[id(record)]
         record["inbox_id"] = conversation.inbox_id
         record["customer_id"] = conversation.customer_id
         record["country"] = conversation.country
@@ -66,13 +65,11 @@ async def _messages(connection: AsyncConnection, lookups: Lookups, records: list
 
 async def _ratings(connection: AsyncConnection, lookups: Lookups, records: list[Record]) -> None:
     conversations = await _conversations_of(connection, lookups, records)
-    for record in records:
-        conversation = conversations[id(record)]
+    for record, conversation in zip(records, conversations, strict=True):
         record["customer_id"] = record["given_customer_id"] or conversation.customer_id
     customers = lookups["customers"]
     await customers.load(connection, _keys(records, "customer_id"))
-    for record in records:
-        conversation = conversations[id(record)]
+    for record, conversation in zip(records, conversations, strict=True):
         record["user_id"] = record["given_user_id"] or conversation.assignee_id
         record["inbox_id"] = record["given_inbox_id"] or conversation.inbox_id
         record["channel"] = record["given_channel"] or conversation.channel or EXTERNAL_CHANNEL
@@ -89,13 +86,11 @@ async def _transactions(
     connection: AsyncConnection, lookups: Lookups, records: list[Record]
 ) -> None:
     conversations = await _conversations_of(connection, lookups, records)
-    for record in records:
-        conversation = conversations[id(record)]
+    for record, conversation in zip(records, conversations, strict=True):
         record["customer_id"] = record["given_customer_id"] or conversation.customer_id
     customers = lookups["customers"]
     await customers.load(connection, _keys(records, "customer_id"))
-    for record in records:
-        conversation = conversations[id(record)]
+    for record, conversation in zip(records, conversations, strict=True):
         record["country"] = (
             _country(customers, record["account_id"], record["customer_id"]) or conversation.country
         )
@@ -109,27 +104,24 @@ async def _stage_changes(
     connection: AsyncConnection, lookups: Lookups, records: list[Record]
 ) -> None:
     conversations = await _conversations_of(connection, lookups, records)
-    for record in records:
-        record["inbox_id"] = conversations[id(record)].inbox_id
+    for record, conversation in zip(records, conversations, strict=True):
+        record["inbox_id"] = conversation.inbox_id
 
 
 async def _conversations_of(
     connection: AsyncConnection, lookups: Lookups, records: list[Record]
-) -> dict[int, Conversation]:
-    """Each record's conversation by id(record); a record without one gets NO_CONVERSATION,
-    whose values are all None. Conversations referenced must exist (validated, and kept by
-    the foreign key)."""
+) -> list[Conversation]:
+    """Each record's conversation; NO_CONVERSATION, whose values are all None, for a record
+    without one. Conversations referenced exist: validated, and kept by the foreign key."""
     lookup = lookups["conversations"]
     await lookup.load(connection, _keys(records, "conversation_id"))
-    found: dict[int, Conversation] = {}
-    for record in records:
-        conversation_id = record["conversation_id"]
-        if conversation_id is None:
-            found[id(record)] = NO_CONVERSATION
-        else:
-            conversation = lookup.get((record["account_id"], conversation_id))  # type: ignore[arg-type]
-            assert conversation is not None
-            found[id(record)] = conversation
+    found = [
+        NO_CONVERSATION
+        if record["conversation_id"] is None
+        else lookup.get((record["account_id"], record["conversation_id"]))  # type: ignore[arg-type]
+        for record in records
+    ]
+    assert None not in found
     return found
 
 

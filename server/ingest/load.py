@@ -41,7 +41,7 @@ async def load_file(
             with FileProgress(spec.name, reader.size, enabled=progress) as bar:
                 async with aclosing(source):
                     async for batch in source:
-                        _take_rejected(batch, report, rejects)
+                        _tally(batch, report, rejects)
                         if batch.rows:
                             await new_accounts.learn(connection, batch.rows)
                             changes = await write_changes(
@@ -66,7 +66,8 @@ async def load_file(
     return report
 
 
-def _take_rejected(batch: Batch, report: FileReport, rejects: Rejects | None) -> None:
+def _tally(batch: Batch, report: FileReport, rejects: Rejects | None) -> None:
+    """Count the batch's rows; report and keep its rejected ones."""
     report.rows += batch.valid
     report.rejected += len(batch.rejected)
     for line, cells, problems in batch.rejected:
@@ -89,5 +90,7 @@ async def _batches(
                 yield batch
         return
     async with engine.connect() as connection:
-        async for batch in batches(connection, reader, skip_invalid=skip_invalid):
-            yield batch
+        local = batches(connection, reader, skip_invalid=skip_invalid)
+        async with aclosing(local):
+            async for batch in local:
+                yield batch
