@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib.metadata import entry_points
 
 import pluggy
@@ -29,19 +29,33 @@ class Registry:
     metrics: tuple[Metric, ...]
     owners: dict[str, str]  # metric or dimension name -> plugin name
 
-    def dimension(self, name: str) -> Dimension:
-        return next(d for d in self.dimensions if d.name == name)
+    # Lookups run for every group of every report: computed once (the registry never changes).
 
-    def metric(self, name: str) -> Metric:
-        return next(m for m in self.metrics if m.name == name)
+    @cached_property
+    def _dimensions(self) -> dict[str, Dimension]:
+        return {d.name: d for d in self.dimensions}
 
-    def metric_values(self) -> dict[str, tuple[Metric, str, Value]]:
-        """`MetricValue` member name -> (metric, value field name, value)."""
+    @cached_property
+    def _metrics(self) -> dict[str, Metric]:
+        return {m.name: m for m in self.metrics}
+
+    @cached_property
+    def _values(self) -> dict[str, tuple[Metric, str, Value]]:
         return {
             value_name(metric.name, name): (metric, name, value)
             for metric in self.metrics
             for name, value in metric.values.items()
         }
+
+    def dimension(self, name: str) -> Dimension:
+        return self._dimensions[name]
+
+    def metric(self, name: str) -> Metric:
+        return self._metrics[name]
+
+    def metric_values(self) -> dict[str, tuple[Metric, str, Value]]:
+        """`MetricValue` member name -> (metric, value field name, value)."""
+        return self._values
 
 
 def plugin_manager(disabled: Iterable[str] = ()) -> pluggy.PluginManager:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Table, case, literal
@@ -297,6 +298,7 @@ def value_name(metric: str, value: str) -> str:
     return f"{_upper_snake(metric)}_{_upper_snake(value)}"
 
 
+@cache
 def python_name(name: str) -> str:
     """`promotersPercent` -> `promoters_percent`."""
     return "".join("_" + c.lower() if c.isupper() else c for c in name)
