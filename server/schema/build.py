@@ -18,8 +18,10 @@ from strawberry.extensions import (
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
+    ValidationCache,
 )
 from strawberry.tools import merge_types
 
@@ -121,5 +123,11 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     limits = (settings or load_settings()).limits
     return RapportSchema(
         query=compose_query(query_parts()),
-        extensions=[*limit_extensions(limits), partial(MaskUnexpectedErrors, limits)],
+        extensions=[
+            *limit_extensions(limits),
+            # Dashboards send the same documents again and again: parse and validate them once.
+            partial(ParserCache, maxsize=256),
+            partial(ValidationCache, maxsize=256),
+            partial(MaskUnexpectedErrors, limits),
+        ],
     )
