@@ -43,9 +43,9 @@ async def load_file(
                     async for batch in source:
                         _tally(batch, report, rejects)
                         if batch.rows:
-                            await new_accounts.learn(connection, batch.rows)
+                            all_new = await new_accounts.all_new(connection, batch.rows)
                             changes = await write_changes(
-                                connection, spec.table, batch.rows, new_accounts
+                                connection, spec.table, batch.rows, all_new=all_new
                             )
                             report.changed += len(changes)
                             cascade.note(spec.entity, changes)

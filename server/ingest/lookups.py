@@ -8,7 +8,7 @@ referenced table. A lookup must not outlive a write to its own table: callers ma
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Table
@@ -45,7 +45,7 @@ _CACHE_LIMIT = 500_000
 
 
 class Lookup:
-    """Rows of one table by primary key; a missing row is remembered as None.
+    """Rows of one table by primary key, and the keys known to have none.
 
     Rows are kept as named tuples of the derivation columns: reading their attributes is
     several times cheaper than reading a SQLAlchemy Row's, and derivation reads millions.
@@ -56,32 +56,31 @@ class Lookup:
         self._columns = self._key_columns + [table.c[name] for name in columns]
         self._width = len(self._key_columns)
         self._type = namedtuple(f"{table.name}_lookup", columns)  # type: ignore[misc]
-        self._rows: dict[Key, tuple[object, ...] | None] = {}
+        self._rows: dict[Key, tuple[object, ...]] = {}
+        self._absent: set[Key] = set()
 
-    async def load(self, connection: AsyncConnection, keys: Iterable[Key]) -> None:
-        missing = set(keys).difference(self._rows)
-        if not missing:
-            return
-        rows = await select_by_keys(connection, self._columns, self._key_columns, missing)
-        width, make = self._width, self._type._make
-        for row in rows:
-            self._rows[tuple(row[:width])] = make(row[width:])
-        for key in missing:
-            self._rows.setdefault(key, None)
+    async def load(self, connection: AsyncConnection, keys: set[Key]) -> set[Key]:
+        """Load the rows of these keys that are not loaded yet; returns the keys without a row."""
+        missing = keys.difference(self._rows, self._absent)
+        if missing:
+            rows = await select_by_keys(connection, self._columns, self._key_columns, missing)
+            width, make = self._width, self._type._make
+            for row in rows:
+                key = tuple(row[:width])
+                self._rows[key] = make(row[width:])  # type: ignore[index]
+                missing.discard(key)  # type: ignore[arg-type]
+            self._absent |= missing
+        return keys & self._absent
 
     def get(self, key: Key) -> Any:
         """The row's named tuple, or None when it does not exist."""
         return self._rows.get(key)
 
-    def absent(self, keys: set[Key]) -> set[Key]:
-        """Those of these loaded keys that have no row."""
-        rows = self._rows
-        return {key for key in keys if rows[key] is None}
-
     def trim(self) -> None:
         """Forget everything when the cache is large; call between chunks, never within one."""
-        if len(self._rows) > _CACHE_LIMIT:
+        if len(self._rows) + len(self._absent) > _CACHE_LIMIT:
             self._rows.clear()
+            self._absent.clear()
 
 
 class Lookups:

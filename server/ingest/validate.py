@@ -11,6 +11,8 @@ from server.ingest.lookups import Lookups
 from server.ingest.parse import Invalid
 from server.ingest.query import select_by_keys
 
+REQUIRED = "required, but empty"
+
 # How a reference names the thing that does not exist.
 _SINGULAR = {
     "accounts": "account",
@@ -37,12 +39,18 @@ class Validator:
         self.spec = spec
         self._width = len(header)
         position = {name: index for index, name in enumerate(header)}
-        # Plain tuples: this loop runs for every cell of every file.
-        self._present = [
-            (position[f.name], f.name, f.target, f.parse, f.required, f.default)
-            for f in spec.fields
-            if f.name in position
+        present = [(position[f.name], f) for f in spec.fields if f.name in position]
+        # Plain tuples, one list per kind of cell: these loops run for every cell of every file.
+        self._text = [
+            (i, f.target, f.default) for i, f in present if not f.parse and not f.required
         ]
+        self._required_text = [
+            (i, f.name, f.target) for i, f in present if not f.parse and f.required
+        ]
+        self._typed = [
+            (i, f.name, f.target, f.parse, f.required, f.default) for i, f in present if f.parse
+        ]
+        self._position = position
         self._absent = {f.target: f.default for f in spec.fields if f.name not in position}
         self._names = {f.target: f.name for f in spec.fields}
         self._references = [(f.name, f.target, f.references) for f in spec.fields if f.references]
@@ -58,20 +66,28 @@ class Validator:
             row.record.clear()
             return row
         record, problems = row.record, row.problems
-        for index, name, target, parser, required, default in self._present:
+        for index, target, default in self._text:
+            record[target] = cells[index] or default
+        for index, name, target in self._required_text:
+            value = cells[index]
+            if value:
+                record[target] = value
+            else:
+                problems.append((name, REQUIRED))
+        for index, name, target, parser, required, default in self._typed:
             value = cells[index]
             if not value:
                 if required:
-                    problems.append((name, "required, but empty"))
+                    problems.append((name, REQUIRED))
                 else:
                     record[target] = default
-            elif parser is None:
-                record[target] = value
             else:
                 try:
                     record[target] = parser(value)
                 except Invalid as error:
                     problems.append((name, str(error)))
+        if len(problems) > 1:  # in the order of the columns, whatever their kind
+            problems.sort(key=lambda problem: self._position[problem[0]])
         if self.spec.rule is not None:
             problems.extend(self.spec.rule(record))
         self._check_duplicate(row)
@@ -83,11 +99,16 @@ class Validator:
         """References and unique values, for a chunk of rows at once."""
         for name, target, entity in self._references:
             key_of = _account_key if entity == "accounts" else _key
-            keys = {key_of(row.record, target) for row in rows}
-            keys.discard(None)
-            lookup = lookups[entity]
-            await lookup.load(connection, keys)  # type: ignore[arg-type]
-            absent = lookup.absent(keys)  # type: ignore[arg-type]
+            if entity == "accounts":
+                keys = {(v,) for row in rows if (v := row.record.get(target)) is not None}
+            else:
+                keys = {
+                    (a, v)
+                    for row in rows
+                    if (v := row.record.get(target)) is not None
+                    and (a := row.record.get("account_id")) is not None
+                }
+            absent = await lookups[entity].load(connection, keys)  # type: ignore[arg-type]
             if absent:  # rare: only then look for the rows that point at them
                 for row in rows:
                     key = key_of(row.record, target)

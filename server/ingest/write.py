@@ -6,7 +6,7 @@ changed, and what makes a second import of the same files write nothing at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from operator import itemgetter
@@ -36,53 +36,47 @@ def key_getter(table: Table) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
 
 
 class NewAccounts:
-    """The accounts that had no row in a table when a file started: all their rows in the file
-    are new, so a first import skips comparing them with stored rows."""
+    """The accounts that had no row in a table when a file started. All their rows in the file
+    are new (a file's ids are unique), so a first import need not compare them with stored rows:
+    the bulk of the work when an account's data is loaded."""
 
     def __init__(self, table: Table) -> None:
         self._table = table
         self._new: dict[object, bool] = {}
 
-    async def learn(self, connection: AsyncConnection, rows: Sequence[Record]) -> None:
-        """Look up the accounts not seen before: call before writing these rows."""
+    async def all_new(self, connection: AsyncConnection, rows: Sequence[Record]) -> bool:
+        """Whether these rows are all of new accounts; call before writing them."""
         if "account_id" not in self._table.c:
-            return
-        for account in {row["account_id"] for row in rows}.difference(self._new):
+            return False
+        accounts = {row["account_id"] for row in rows}
+        for account in accounts.difference(self._new):
             stored = select(self._table.c.account_id).where(self._table.c.account_id == account)
             self._new[account] = (await connection.execute(stored.limit(1))).first() is None
-
-    def __contains__(self, account: object) -> bool:
-        return self._new.get(account, False)
+        return all(self._new[account] for account in accounts)
 
 
 async def write_changes(
-    connection: AsyncConnection,
-    table: Table,
-    rows: Sequence[Record],
-    new_accounts: Container[object] = (),
+    connection: AsyncConnection, table: Table, rows: Sequence[Record], *, all_new: bool = False
 ) -> list[Change]:
     """Upsert the rows that are new or differ in any of their columns; return those changes.
 
     Every row must have the same columns; columns a row lacks keep their stored value (or get
-    their default when the row is new). Rows of `new_accounts` are known to be new.
+    their default when the row is new). `all_new` says no row is stored yet.
     """
     if not rows:
         return []
-    names = tuple(rows[0])
-    key_of = key_getter(table)
-    key_columns = list(table.primary_key.columns)
-    stored = await select_by_keys(
-        connection,
-        [table.c[name] for name in names],
-        key_columns,
-        [key_of(r) for r in rows if r.get("account_id") not in new_accounts],
-    )
-    before = {key_of(r._mapping): dict(r._mapping) for r in stored}
-    changes: list[Change] = []
-    for row in rows:
-        old = before.get(key_of(row))
-        if old != row:
-            changes.append((old, row))
+    if all_new:
+        changes: list[Change] = [(None, row) for row in rows]
+    else:
+        key_of = key_getter(table)
+        stored = await select_by_keys(
+            connection,
+            [table.c[name] for name in rows[0]],
+            list(table.primary_key.columns),
+            [key_of(row) for row in rows],
+        )
+        before = {key_of(r._mapping): dict(r._mapping) for r in stored}
+        changes = [(old, row) for row in rows if (old := before.get(key_of(row))) != row]
     await upsert_rows(connection, table, [new for _, new in changes])
     return changes
 
