@@ -12,8 +12,9 @@ from functools import cache
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Dialect, Table, bindparam, delete, select, update
+from sqlalchemy import BindParameter, Dialect, Table, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.ingest.files import Record
@@ -84,103 +85,135 @@ async def write_changes(
 async def upsert_rows(connection: AsyncConnection, table: Table, rows: Sequence[Record]) -> None:
     """INSERT … ON CONFLICT (primary key) DO UPDATE, in chunks; rows share their columns."""
     if rows:
-        await _run(connection, _upsert(connection.dialect, table, tuple(rows[0])), rows)
+        await _upsert(connection.dialect, table, tuple(rows[0])).run(connection, rows)
 
 
 async def update_rows(connection: AsyncConnection, table: Table, rows: Sequence[Record]) -> None:
     """UPDATE stored rows by primary key: each row holds its key and the columns to set."""
     if rows:
-        await _run(connection, _update(connection.dialect, table, tuple(rows[0])), rows)
+        await _update(connection.dialect, table, tuple(rows[0])).run(connection, rows)
 
 
 async def delete_rows(
     connection: AsyncConnection, table: Table, keys: Sequence[tuple[Any, ...]]
 ) -> None:
     if keys:
-        names = [column.name for column in table.primary_key.columns]
+        names = _key_names(table)
         rows = [dict(zip(names, key, strict=True)) for key in keys]
-        await _run(connection, _delete(connection.dialect, table), rows)
+        await _delete(connection.dialect, table).run(connection, rows)
 
 
 @dataclass(frozen=True)
 class _Statement:
-    """A statement compiled once for the driver, so each row costs one tuple and no per-value
-    processing (rows already hold stored values: Timestamps as integer microseconds)."""
+    """A statement compiled once and run on the driver: each row costs one tuple, and values go
+    unprocessed (rows already hold stored values: Timestamps as integer microseconds).
+
+    Row-wise statements run as executemany. Columnar ones (PostgreSQL) run once per chunk with
+    an array of each column's values, which the server unnests: one statement instead of
+    thousands, several times faster.
+    """
 
     sql: str
-    names: tuple[str, ...]  # the row values of its parameters, in order
-    defaults: tuple[object, ...] = ()  # then the values of columns rows leave to their default
+    slots: tuple[tuple[str | None, object], ...]  # per parameter: the row's key, or a constant
+    columnar: bool
 
-    def __post_init__(self) -> None:
-        assert len(self.names) > 1  # a key and a value at least, so itemgetter makes tuples
+    async def run(self, connection: AsyncConnection, rows: Sequence[Record]) -> None:
+        for chunk in chunks(rows, WRITE_CHUNK):
+            await connection.exec_driver_sql(self.sql, self._parameters(chunk))
 
-    def parameters(self, rows: Sequence[Record]) -> list[tuple[object, ...]]:
-        values = itemgetter(*self.names)
-        if self.defaults:
-            return [values(row) + self.defaults for row in rows]
+    def _parameters(self, rows: Sequence[Record]) -> Any:
+        if self.columnar:
+            return tuple(
+                [row[key] for row in rows] if key is not None else constant
+                for key, constant in self.slots
+            )
+        keys = [key for key, _ in self.slots if key is not None]
+        constants = tuple(constant for key, constant in self.slots if key is None)
+        # Tables declare defaulted columns last (a conversation's reply counts), so one tuple
+        # concatenation per row completes its parameters.
+        assert [key for key, _ in self.slots[: len(keys)]] == keys, "defaulted columns come last"
+        assert len(keys) > 1  # a key and a value at least, so itemgetter makes tuples
+        values = itemgetter(*keys)
+        if constants:
+            return [values(row) + constants for row in rows]
         return [values(row) for row in rows]
-
-
-async def _run(connection: AsyncConnection, statement: _Statement, rows: Sequence[Record]) -> None:
-    for chunk in chunks(rows, WRITE_CHUNK):
-        await connection.exec_driver_sql(statement.sql, statement.parameters(chunk))
 
 
 @cache
 def _upsert(dialect: Dialect, table: Table, names: tuple[str, ...]) -> _Statement:
     insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
-    statement = insert(table)
+    if dialect.name == "postgresql":
+        source = _unnest(table, names)
+        statement = insert(table).from_select(list(names), select(*source.c))
+    else:
+        statement = insert(table).values({name: _row(name) for name in names})
     keys = _key_names(table)
     updated = {name: statement.excluded[name] for name in names if name not in keys}
     if updated:
         statement = statement.on_conflict_do_update(index_elements=keys, set_=updated)
     else:
         statement = statement.on_conflict_do_nothing(index_elements=keys)
-    # Compiling for these columns adds the others' scalar defaults (a new conversation's zero
-    # replies) as parameters with their values.
-    compiled = statement.compile(dialect=dialect, column_keys=list(names))
-    order = _order(compiled)
-    given = [name for name in order if name in names]
-    # Tables declare such columns last (a conversation's reply counts), so one tuple
-    # concatenation per row completes its parameters.
-    assert order[: len(given)] == given, f"{table.name}: defaulted columns must come last"
-    defaults = tuple(_scalar_default(table, name) for name in order[len(given) :])
-    return _Statement(str(compiled), tuple(given), defaults)
+    return _compile(dialect, table, statement)
 
 
 @cache
 def _update(dialect: Dialect, table: Table, names: tuple[str, ...]) -> _Statement:
     keys = _key_names(table)
-    statement = (
-        update(table)
-        .where(*(table.c[name] == bindparam(f"key_{name}") for name in keys))
-        .values({name: bindparam(f"set_{name}") for name in names if name not in keys})
-    )
-    compiled = statement.compile(dialect=dialect)
-    return _Statement(str(compiled), _unprefixed(_order(compiled)))
+    values = [name for name in names if name not in keys]
+    if dialect.name == "postgresql":
+        source = _unnest(table, names)
+        statement = (
+            update(table)
+            .values({name: source.c[name] for name in values})
+            .where(*(table.c[name] == source.c[name] for name in keys))
+        )
+    else:
+        statement = (
+            update(table)
+            .values({name: _row(name) for name in values})
+            .where(*(table.c[name] == _row(name) for name in keys))
+        )
+    return _compile(dialect, table, statement)
 
 
 @cache
 def _delete(dialect: Dialect, table: Table) -> _Statement:
-    keys = _key_names(table)
-    statement = delete(table).where(*(table.c[name] == bindparam(f"key_{name}") for name in keys))
+    statement = delete(table).where(*(table.c[name] == _row(name) for name in _key_names(table)))
+    return _compile(dialect, table, statement, columnar=False)
+
+
+def _row(name: str) -> BindParameter[Any]:
+    # SQLAlchemy keeps the column names for parameters of its own (the defaults it adds).
+    return bindparam(f"{_ROW}{name}")
+
+
+def _unnest(table: Table, names: tuple[str, ...]) -> Any:
+    """unnest(array of each column's values) AS source(columns…): the rows of a chunk."""
+    arrays = [bindparam(f"{_ROW}{name}", type_=ARRAY(table.c[name].type)) for name in names]
+    return func.unnest(*arrays).table_valued(*names).render_derived(name="source")
+
+
+def _compile(
+    dialect: Dialect, table: Table, statement: Any, *, columnar: bool | None = None
+) -> _Statement:
     compiled = statement.compile(dialect=dialect)
-    return _Statement(str(compiled), _unprefixed(_order(compiled)))
+    assert compiled.positiontup is not None  # both drivers take positional parameters
+    slots = tuple(
+        (name.removeprefix(_ROW), None)
+        if name.startswith(_ROW)
+        else (None, _scalar_default(table, name))
+        for name in compiled.positiontup
+    )
+    if columnar is None:
+        columnar = dialect.name == "postgresql"
+    return _Statement(str(compiled), slots, columnar)
 
 
-def _unprefixed(names: list[str]) -> tuple[str, ...]:
-    """Parameter names -> row keys. The parameters are named key_<column> and set_<column>,
-    as SQLAlchemy reserves the column names themselves for its own parameters."""
-    return tuple(name.split("_", 1)[1] for name in names)
+_ROW = "row_"
 
 
 def _key_names(table: Table) -> list[str]:
     return [column.name for column in table.primary_key.columns]
-
-
-def _order(compiled: Any) -> list[str]:
-    assert compiled.positiontup is not None  # both drivers take positional parameters
-    return list(compiled.positiontup)
 
 
 def _scalar_default(table: Table, name: str) -> object:
