@@ -227,6 +227,33 @@ def rapport_dimensions():
     ]
 """
 
+FILTER_NAMED_CHANNELS = """
+from server.hookspecs import hookimpl
+from server.metrics.declarations import Dimension
+
+
+@hookimpl
+def rapport_dimensions():
+    return [
+        Dimension(
+            name="MEDIUM",
+            description="a second filter argument called channels",
+            columns={"conversations": "channel"},
+            filter="channels",
+        )
+    ]
+"""
+
+DIMENSION_NAMED_CHANNEL = """
+from server.hookspecs import hookimpl
+from server.metrics.declarations import Dimension
+
+
+@hookimpl
+def rapport_dimensions():
+    return [Dimension(name="CHANNEL", description="again", columns={"ratings": "channel"})]
+"""
+
 SIGNATURE_MISMATCH = """
 from server.hookspecs import hookimpl
 
@@ -297,6 +324,18 @@ BROKEN = [
         UNKNOWN_COLUMN,
         ["plugin 'priorities'", "PRIORITY", "unknown column conversations.priority"],
         id="unknown-dimension-column",
+    ),
+    pytest.param(
+        "medium",
+        FILTER_NAMED_CHANNELS,
+        ["plugins 'medium' and 'sources' both declare the filter argument 'channels'"],
+        id="duplicate-filter-argument",
+    ),
+    pytest.param(
+        "channel2",
+        DIMENSION_NAMED_CHANNEL,
+        ["plugins 'channel2' and 'sources' both declare the dimension 'CHANNEL'"],
+        id="duplicate-dimension",
     ),
     pytest.param(
         "brokenpart",
