@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import time
+from functools import partial
 from typing import Any
 
 from sqlalchemy import event
@@ -32,19 +34,24 @@ def is_sqlite(engine: AsyncEngine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def create_engine(url: str, *, statement_timeout_seconds: float = 10.0) -> AsyncEngine:
-    """An async engine for `url`, with per-connection set-up for each database."""
+def create_engine(url: str, *, statement_timeout_seconds: float | None = None) -> AsyncEngine:
+    """An async engine for `url`, with per-connection set-up for each database.
+
+    With `statement_timeout_seconds`, any statement running longer is stopped (serving requests);
+    without, statements run as long as they need (imports, migrations).
+    """
     url = async_url(url)
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _prepare_sqlite)
+        if statement_timeout_seconds is not None:
+            _limit_sqlite_statements(engine, statement_timeout_seconds)
         return engine
-    timeout_ms = str(int(statement_timeout_seconds * 1000))
+    server_settings = {"timezone": "UTC"}
+    if statement_timeout_seconds is not None:
+        server_settings["statement_timeout"] = str(int(statement_timeout_seconds * 1000))
     return create_async_engine(
-        url,
-        pool_size=10,
-        max_overflow=10,
-        connect_args={"server_settings": {"statement_timeout": timeout_ms, "timezone": "UTC"}},
+        url, pool_size=10, max_overflow=10, connect_args={"server_settings": server_settings}
     )
 
 
@@ -56,8 +63,36 @@ def _prepare_sqlite(dbapi_connection: Any, _record: object) -> None:
     cursor.close()
     # SQLite lacks ordered-set aggregates; register one with PostgreSQL's percentile_cont semantics.
     # aiosqlite only wraps create_function, so queue create_aggregate on its worker thread.
+    _on_sqlite_thread(dbapi_connection, "create_aggregate", "percentile_cont", 2, PercentileCont)
+
+
+def _on_sqlite_thread(dbapi_connection: Any, method: str, *arguments: Any) -> None:
     driver = dbapi_connection.driver_connection
-    await_(driver._execute(driver._conn.create_aggregate, "percentile_cont", 2, PercentileCont))
+    await_(driver._execute(getattr(driver._conn, method), *arguments))
+
+
+def _limit_sqlite_statements(engine: AsyncEngine, seconds: float) -> None:
+    """SQLite has no statement timeout: a progress handler interrupts a statement past its
+    deadline, set when the statement starts (the error reads "interrupted")."""
+
+    def prepare(dbapi_connection: Any, record: Any) -> None:
+        deadline = record.info["rapport_deadline"] = [math.inf]  # kept per DBAPI connection
+        _on_sqlite_thread(
+            dbapi_connection, "set_progress_handler", partial(_past, deadline), 10_000
+        )
+
+    def start(connection: Any, *_: Any) -> None:
+        # (statements SQLAlchemy runs while it sets up a connection come before `prepare`)
+        deadline = connection.info.get("rapport_deadline")
+        if deadline is not None:
+            deadline[0] = time.monotonic() + seconds
+
+    event.listen(engine.sync_engine, "connect", prepare)
+    event.listen(engine.sync_engine, "before_cursor_execute", start)
+
+
+def _past(deadline: list[float]) -> int:
+    return int(time.monotonic() > deadline[0])
 
 
 class PercentileCont:

@@ -79,8 +79,12 @@ def internal_error(error: BaseException, where: str) -> str:
 
 
 def timed_out(error: BaseException) -> bool:
-    """Whether PostgreSQL stopped the statement (SQLSTATE 57014: statement_timeout fired)."""
-    return getattr(getattr(error, "orig", None), "sqlstate", None) == "57014"
+    """Whether the statement timeout stopped the statement: PostgreSQL's SQLSTATE 57014, or
+    SQLite's "interrupted" (see server.db.engine)."""
+    original = getattr(error, "orig", None)
+    if getattr(original, "sqlstate", None) == "57014":
+        return True
+    return type(original).__name__ == "OperationalError" and str(original) == "interrupted"
 
 
 class MaskUnexpectedErrors(MaskErrors):
