@@ -98,7 +98,6 @@ class Validator:
     ) -> None:
         """References and unique values, for a chunk of rows at once."""
         for name, target, entity in self._references:
-            key_of = _account_key if entity == "accounts" else _key
             if entity == "accounts":
                 keys = {(v,) for row in rows if (v := row.record.get(target)) is not None}
             else:
@@ -111,7 +110,10 @@ class Validator:
             absent = await lookups[entity].load(connection, keys)  # type: ignore[arg-type]
             if absent:  # rare: only then look for the rows that point at them
                 for row in rows:
-                    key = key_of(row.record, target)
+                    value = row.record.get(target)
+                    key = (
+                        (value,) if entity == "accounts" else (row.record.get("account_id"), value)
+                    )
                     if key in absent:
                         row.problems.append((name, _missing(entity, key)))  # type: ignore[arg-type]
         for unique in self._unique:
@@ -172,17 +174,6 @@ class Validator:
                         f"{_SINGULAR[table.name]} {holder!r}",
                     )
                 )
-
-
-def _key(record: Record, column: str) -> tuple[object, object] | None:
-    """The (account, id) a reference points at, when both are known."""
-    value, account = record.get(column), record.get("account_id")
-    return None if value is None or account is None else (account, value)
-
-
-def _account_key(record: Record, column: str) -> tuple[object] | None:
-    value = record.get(column)
-    return None if value is None else (value,)
 
 
 def _missing(entity: str, key: tuple[str, ...]) -> str:

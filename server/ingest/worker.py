@@ -13,6 +13,7 @@ import asyncio
 import gc
 import os
 import pickle
+import signal
 import struct
 import sys
 from collections.abc import AsyncIterator
@@ -30,7 +31,7 @@ from server.ingest.produce import Batch, batches
 from server.ingest.read import CsvReader
 
 _LENGTH = struct.Struct("<Q")
-# Lets the child run about one batch ahead of the writer.
+# How far, in bytes, the child may run ahead of the writer (about a dozen batches).
 _BUFFER = 8 * 1024 * 1024
 
 
@@ -109,5 +110,8 @@ def _send(out: IO[bytes], kind: str, payload: Any) -> None:
 
 def serve() -> None:
     """The child's side: run the job read from stdin."""
-    gc.disable()  # a short-lived process: see server.ingest._collector_paused
+    # Ctrl-C reaches the whole process group: the parent stops the child, which has nothing to
+    # say about it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    gc.disable()  # see server.ingest._collector_paused
     asyncio.run(_produce(pickle.load(sys.stdin.buffer), sys.stdout.buffer))
