@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from server.db import tables
 from server.errors import UserError
 from server.ingest import import_directory, load
+from tests.conftest import StatementCounter
 
 BASE = Path(__file__).parent / "data" / "ingest" / "base"
 
@@ -372,3 +373,38 @@ async def test_large_files_are_read_by_a_worker_process(
     (ratings / "ratings.csv").write_bytes(text.encode() + b"acme,r5,csat,1,\xff,2026-03-05\n")
     with pytest.raises(UserError, match=r"^ratings\.csv: not UTF-8 text \(near line \d+\)$"):
         await imported(engine, ratings)
+
+
+async def test_the_number_of_statements_does_not_grow_with_the_rows(
+    engine: AsyncEngine, tmp_path: Path, statements: StatementCounter
+) -> None:
+    assert await imported(engine, folder(tmp_path))
+    counts = []
+    for day, size in ((5, 4), (6, 60)):
+        directory = tmp_path / f"rows{size}"
+        directory.mkdir()
+        # customer messages, each answered a minute later: every run adds response times
+        write_csv(
+            directory,
+            "messages.csv",
+            ["account_id", "id", "conversation_id", "author_type", "author_id", "created_at"],
+            [
+                ["acme", f"x{size}-{n}", "c2"]
+                + (["user", "ann"] if n % 2 else ["customer", ""])
+                + [f"2026-03-{day:02d}T{n // 60:02d}:{n % 60:02d}:00Z"]
+                for n in range(size)
+            ],
+        )
+        write_csv(
+            directory,
+            "ratings.csv",
+            ["account_id", "id", "survey", "score", "created_at", "conversation_id"],
+            [
+                ["acme", f"x{size}-{n}", "csat", "4", "2026-03-03T08:00:00Z", "c1"]
+                for n in range(size)
+            ],
+        )
+        statements.reset()
+        assert await imported(engine, directory)
+        counts.append(statements.count)
+    assert counts[0] == counts[1]
