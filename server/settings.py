@@ -29,8 +29,13 @@ class Settings:
     disabled_plugins: frozenset[str] = frozenset()
     limits: Limits = field(default_factory=Limits)
     # Report statements: one per fact, shared by the metrics reading it (False), or one per
-    # metric, smaller and run in parallel (True). Chosen by measurement: see bench/dashboard.py.
-    split_metrics: bool = False
+    # metric, smaller and run in parallel (True). None: by database, as measured with
+    # bench/dashboard.py on the benchmark data (docs/performance.md): split on PostgreSQL, where
+    # each survey's statement is an index-only scan; shared on SQLite, where one scan is cheaper.
+    split_metrics: bool | None = None
+
+    def splits_metrics(self, dialect: str) -> bool:
+        return self.split_metrics if self.split_metrics is not None else dialect == "postgresql"
 
     def with_database(self, url: str | None) -> Settings:
         return replace(self, database_url=url) if url else self
@@ -41,5 +46,12 @@ def load_settings() -> Settings:
     return Settings(
         database_url=os.environ.get("RAPPORT_DATABASE_URL") or DEFAULT_DATABASE_URL,
         disabled_plugins=frozenset(p.strip() for p in disabled.split(",") if p.strip()),
-        split_metrics=os.environ.get("RAPPORT_SPLIT_METRICS", "") not in ("", "0"),
+        split_metrics=_flag(os.environ.get("RAPPORT_SPLIT_METRICS", "")),
     )
+
+
+def _flag(value: str) -> bool | None:
+    """ "" (unset) -> None; "0", "false", "no", "off" -> False; anything else -> True."""
+    if not value.strip():
+        return None
+    return value.strip().lower() not in ("0", "false", "no", "off")

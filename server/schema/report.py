@@ -87,7 +87,7 @@ class ReportRequest:
             self.context.engine,
             todo.values(),
             REGISTRY,
-            split_metrics=self.context.settings.split_metrics,
+            split_metrics=self.context.settings.splits_metrics(self.context.engine.dialect.name),
         )
         for key, query in todo.items():
             self.results[key] = results[query]
