@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -19,6 +19,9 @@ from rich.table import Table
 
 from server.errors import UserError
 from server.settings import load_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 app = typer.Typer(
     help="Rapport: a GraphQL reporting backend for customer-support teams.",
@@ -53,18 +56,11 @@ def run(coroutine: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(coroutine)
 
 
-async def open_database(url: str):  # noqa: ANN201 - AsyncEngine, imported lazily
+async def open_database(url: str) -> AsyncEngine:
     """An engine on `url` with the schema migrated to the newest version."""
-    from server.db.engine import create_engine
-    from server.db.migrate import upgrade
+    from server.db.migrate import migrated_engine
 
-    engine = create_engine(url)
-    try:
-        await upgrade(engine)
-    except OSError as error:
-        await engine.dispose()
-        raise UserError(f"cannot reach the database: {error}") from None
-    return engine
+    return await migrated_engine(url)
 
 
 @app.command()
