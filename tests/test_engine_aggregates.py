@@ -27,6 +27,7 @@ from server.metrics.declarations import (
     Metric,
     Min,
     PartValue,
+    PerDay,
     Percentile,
     Sum,
 )
@@ -64,7 +65,7 @@ TEST_METRICS = [
             "totals": Sum(lambda t: t.c.amount_scaled, by=lambda t: t.c.currency),
             "count": Count(),
         },
-        values={"count": PartValue("count")},
+        values={"count": PartValue("count"), "perDay": PerDay("count")},
         finalize=lambda values, parts: parts,
     ),
     Metric(
@@ -168,9 +169,13 @@ async def test_decimal_sums_are_exact_per_currency(engine) -> None:
     data.transaction("5.00", "USD", "2026-04-01T00:00:00Z")  # outside the period
     await data.write(engine)
 
-    parts = await _parts(engine, "money")
+    registry = _registry()
+    query = _query({"money"})
+    result = (await run_queries(engine, [query], registry))[query]
+    parts = result.parts((), registry.metric("money"))
 
     assert parts["count"] == 4
+    assert result.value((), "MONEY_PER_DAY", 31) == 4 / 31  # a count per day of March
     totals = {k: Decimal(v) / AMOUNT_SCALE for k, v in parts["totals"].items()}
     assert totals == {"EUR": Decimal("0.3"), "USD": Decimal("1000129.91")}
 

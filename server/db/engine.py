@@ -30,10 +30,6 @@ def async_url(url: str) -> str:
     return parsed.set(drivername=_ASYNC_DRIVERS[backend]).render_as_string(hide_password=False)
 
 
-def is_sqlite(engine: AsyncEngine) -> bool:
-    return engine.dialect.name == "sqlite"
-
-
 def create_engine(url: str, *, statement_timeout_seconds: float | None = None) -> AsyncEngine:
     """An async engine for `url`, with per-connection set-up for each database.
 
