@@ -27,8 +27,8 @@ from server.metrics.declarations import (
     Metric,
     Min,
     PartValue,
-    PerDay,
     Percentile,
+    PerDay,
     Sum,
 )
 from server.metrics.executor import run_queries
