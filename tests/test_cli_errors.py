@@ -16,7 +16,7 @@ RAPPORT = str(Path(sys.executable).parent / "rapport")
     [
         ("postgresql://postgres@127.0.0.1:1/rapport", "cannot reach the database"),
         ("postgresql://postgres@127.0.0.1:5432/no_such_database", 'database "no_such_database"'),
-        ("sqlite:////no/such/folder/rapport.db", "unable to open database file"),
+        ("sqlite:////no/such/folder/rapport.db", "folder /no/such/folder does not exist"),
         ("mysql://localhost/rapport", "unsupported database 'mysql'"),
         ("not a url", "not a database URL"),
     ],

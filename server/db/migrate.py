@@ -37,6 +37,11 @@ async def migrated_engine(url: str) -> AsyncEngine:
     """An engine on `url`, its database reachable and migrated; a database that cannot be
     reached (down, wrong host, no such database) is the user's mistake, said in one line."""
     engine = create_engine(url)
+    folder = _sqlite_folder(engine)
+    if folder is not None and not folder.is_dir():
+        # said here: aiosqlite's failing connect would also print its worker thread's traceback
+        await engine.dispose()
+        raise UserError(f"cannot reach the database: folder {folder} does not exist")
     try:
         async with engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
@@ -46,3 +51,11 @@ async def migrated_engine(url: str) -> AsyncEngine:
         raise UserError(f"cannot reach the database: {reason}") from None
     await upgrade(engine)
     return engine
+
+
+def _sqlite_folder(engine: AsyncEngine) -> Path | None:
+    """The folder of a SQLite database file (None for PostgreSQL and in-memory SQLite)."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return None
+    return Path(database).absolute().parent
