@@ -43,7 +43,10 @@ def create_engine(url: str, *, statement_timeout_seconds: float | None = None) -
         if statement_timeout_seconds is not None:
             _limit_sqlite_statements(engine, statement_timeout_seconds)
         return engine
-    server_settings = {"timezone": "UTC"}
+    # asyncpg prepares every statement, and PostgreSQL would soon keep a generic plan for it:
+    # planned while a table was still small (during an import), such a plan goes on scanning
+    # the whole table once it is large. Each execution is planned for its own values instead.
+    server_settings = {"timezone": "UTC", "plan_cache_mode": "force_custom_plan"}
     if statement_timeout_seconds is not None:
         server_settings["statement_timeout"] = str(int(statement_timeout_seconds * 1000))
     return create_async_engine(
