@@ -183,3 +183,8 @@ async def test_daily_aggregates(engine) -> None:
     assert report["score"] == {"mean": 50.0, "median": 50.0, "min": 0.0, "max": 100.0, "days": 3}
     # counts count it as 0: [1, 2, 0, 1]
     assert report["responses"] == {"mean": 1.0, "median": 1.0, "min": 0.0, "max": 2.0, "days": 4}
+
+
+async def test_a_metric_asked_only_for_its_typename_still_answers(rated) -> None:
+    query = "query($f: ReportFilter!) { report(filter: $f) { csat { __typename } } }"
+    assert (await execute(rated, query, {"f": MARCH}))["report"] == {"csat": {"__typename": "Csat"}}

@@ -213,8 +213,9 @@ class SelectionPlanner:
 
 
 def _asked(field: Field) -> set[tuple[str, str]]:
-    """(metric, field) pairs a metric field's selection asks for."""
-    return {(field.name, sub.name) for sub in field.selections}
+    """(metric, field) pairs a metric field's selection asks for (`csat { __typename }` asks
+    for the metric itself: "*" is no value, so every part)."""
+    return {(field.name, sub.name) for sub in field.selections} or {(field.name, "*")}
 
 
 def query_key(context: NodeContext, grouping: Grouping, order: Order | None) -> tuple[Any, ...]:
