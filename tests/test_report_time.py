@@ -96,7 +96,9 @@ async def test_half_hour_zone(engine) -> None:
         {"from": "2026-03-01", "to": "2026-03-02", "timezone": "Asia/Kolkata"},
     )
     assert [b["csat"]["responses"] for b in report["series"]] == [2, 1]
-    assert report["series"][0]["startsAt"] == "2026-03-01T00:00:00+05:30"  # 18:30 UTC on 28 February
+    assert (
+        report["series"][0]["startsAt"] == "2026-03-01T00:00:00+05:30"
+    )  # 18:30 UTC on 28 February
 
 
 EVENTS = [
