@@ -87,6 +87,9 @@ async def list_tokens(engine: AsyncEngine, account_id: str) -> list[TokenInfo]:
         .order_by(api_tokens.c.created_at, api_tokens.c.id)
     )
     async with engine.connect() as connection:
+        account = await connection.scalar(select(accounts.c.id).where(accounts.c.id == account_id))
+        if account is None:  # else a typo would look like an account without tokens
+            raise UserError(f"account {account_id!r} does not exist")
         return [TokenInfo(**row._mapping) for row in await connection.execute(query)]
 
 
