@@ -1,0 +1,1 @@
+export default { id: 'company', title: 'company', heading: 'company', requires: ['nosuch'], render() {} };

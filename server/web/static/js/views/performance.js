@@ -1,0 +1,1 @@
+export default { id: 'performance', title: 'performance', heading: 'performance', requires: ['nosuch'], render() {} };

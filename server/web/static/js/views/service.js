@@ -1,0 +1,1 @@
+export default { id: 'service', title: 'service', heading: 'service', requires: ['nosuch'], render() {} };
