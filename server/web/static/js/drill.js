@@ -67,7 +67,7 @@ async function paged(title, load, render) {
       const next = page.pageInfo.hasNextPage
         ? el("button", { type: "button", onclick: () => more(page.pageInfo.endCursor) }, `Show ${PAGE} more`)
         : null;
-      body.replaceChildren(el("p", { class: "count", "data-total": page.totalCount }, `${page.totalCount} in all`), render(rows), next);
+      body.replaceChildren(...[el("p", { class: "count", "data-total": page.totalCount }, `${page.totalCount} in all`), render(rows), next].filter(Boolean));
     } catch (error) {
       body.replaceChildren(el("p", { class: "error", role: "alert" }, error.message));
     }

@@ -54,7 +54,7 @@ export const COLOURS = {
 };
 
 /**
- * A chart in a titled box. `config` is Chart.js's; `onPick(index, datasetIndex)` is called when
+ * A chart in a titled box. `config` is Chart.js's (plus `horizontal` for bars); `onPick(index, datasetIndex)` is called when
  * a bar, point or slice is clicked (the drill-downs).
  */
 export function chart(title, config, { onPick, height = 260, axes = {} } = {}) {
@@ -63,15 +63,17 @@ export function chart(title, config, { onPick, height = 260, axes = {} } = {}) {
     el("figcaption", {}, title, onPick && el("span", { class: "hint" }, " · click for details")),
     el("div", { class: "canvas", style: `height:${height}px` }, canvas));
   const scales = config.type === "doughnut" ? {} : {
-    x: { title: { display: Boolean(axes.x), text: axes.x }, ticks: { autoSkip: true, maxRotation: 50 }, ...(config.indexAxis === "y" ? { beginAtZero: true } : {}) },
-    y: { title: { display: Boolean(axes.y), text: axes.y }, beginAtZero: true },
+    x: { title: { display: Boolean(axes.x), text: axes.x }, ticks: { autoSkip: true, maxRotation: 50 }, beginAtZero: true },
+    y: { title: { display: Boolean(axes.y), text: axes.y }, beginAtZero: true, ticks: { autoSkip: config.horizontal !== true } },
   };
   // Drawn once the box is in the page, when its size is known.
   requestAnimationFrame(() => {
     const options = config.options ?? {};
+    const { horizontal, ...chartConfig } = config;
     new Chart(canvas, {
-      ...config,
+      ...chartConfig,
       options: {
+        indexAxis: horizontal ? "y" : "x",
         responsive: true,
         maintainAspectRatio: false,
         animation: false,

@@ -90,7 +90,7 @@ export default {
         }, { axes: { y: "CSAT (%)" }, onPick: (i) => drillGroup(filter, "CHANNEL", r.sources[i])?.() }),
         chart("Browser and OS: CSAT responses", {
           type: "bar",
-          indexAxis: "y",
+          horizontal: true,
           data: { labels: r.devices.map((g) => g.keys.join(" · ")), datasets: [{ label: "responses", data: r.devices.map((g) => g.csat.responses), backgroundColor: COLOURS.series[4] }] },
           options: { plugins: { legend: { display: false } } },
         }, { height: 300, onPick: (i) => drill.ratings(`${r.devices[i].keys.join(" · ")}: CSAT ratings`, { ...filter, browsers: [r.devices[i].keys[0]], operatingSystems: [r.devices[i].keys[1]] }, { surveys: ["CSAT"] }) })),
