@@ -254,7 +254,18 @@ def schema() -> None:
     """Print the GraphQL schema (SDL) with every installed plugin."""
     from server.schema.build import build_schema
 
-    print(build_schema().as_str())
+    write_out(build_schema().as_str() + "\n")
+
+
+def write_out(text: str) -> None:
+    """Text to stdout; a reader that stops early (`rapport schema | head`) is not an error."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Nothing more to say, and nothing for Python to flush into the closed pipe at exit
+        # (click would turn the error into exit 1).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 @app.command()
@@ -298,8 +309,4 @@ def main() -> None:
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)
-    except BrokenPipeError:
-        # `rapport schema | head`: the reader has what it wanted; say nothing more, and keep
-        # Python from complaining about the closed pipe at exit.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(0)
+

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 RAPPORT = str(Path(sys.executable).parent / "rapport")
 BUSY_PORT = 8190
 
@@ -25,19 +27,17 @@ def test_token_list_of_an_account_that_does_not_exist(database_url: str) -> None
     assert result.stdout == ""
 
 
-def test_schema_into_head_exits_quietly() -> None:
-    reader = subprocess.Popen(
-        f"'{RAPPORT}' schema | head -n 2; exit ${{PIPESTATUS[0]}}",
-        shell=True,
-        executable="/bin/bash",
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    out, err = reader.communicate(timeout=60)
-    assert reader.returncode == 0
-    assert err == ""
-    assert len(out.splitlines()) == 2
+@pytest.mark.parametrize(
+    ("reader", "lines"),
+    [("head -n 2", 2), ("true", 0)],  # `true` has closed the pipe before the schema is written
+)
+def test_schema_into_a_reader_that_stops_early_exits_quietly(reader: str, lines: int) -> None:
+    piped = subprocess.run(
+        f"'{RAPPORT}' schema | {reader}; exit ${{PIPESTATUS[0]}}",
+        shell=True, executable="/bin/bash", capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert (piped.returncode, piped.stderr) == (0, "")
+    assert len(piped.stdout.splitlines()) == lines
 
 
 def test_plugins_fit_the_terminal() -> None:
