@@ -275,7 +275,10 @@ def plugins() -> None:
     from server.plugins import registry
 
     reg = registry()
-    table = Table("plugin", "metrics", "values", "dimensions", "filters")
+    table = Table()
+    for name in ("plugin", "metrics", "values", "dimensions", "filters"):
+        # a name wider than its column folds, never "…"
+        table.add_column(name, overflow="fold", min_width=len(name))
     for plugin in reg.plugins:
         metrics = [m for m in reg.metrics if reg.owners[m.name] == plugin]
         dimensions = [d for d in reg.dimensions if reg.owners[d.name] == plugin]
@@ -309,4 +312,3 @@ def main() -> None:
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)
-

@@ -25,6 +25,7 @@ const query = (withCsat) => `query Service($f: ReportFilter!, $shift: Shift!, $g
 }`;
 
 const GROUPS = { USER: "rep", TEAM: "team" };
+const capital = (word) => word[0].toUpperCase() + word.slice(1);
 
 export default {
   id: "service",
@@ -82,7 +83,7 @@ export default {
         }, { axes: { x: "hours" }, height: Math.max(220, 34 * r.timeInPipeline.length) })),
       section(`Per ${GROUPS[by]}`,
         table([
-          { label: GROUPS[by], cell: (g) => { const open = groupDrill(g); return open ? link(g.label, open) : g.label; } },
+          { label: capital(GROUPS[by]), cell: (g) => { const open = groupDrill(g); return open ? link(g.label, open) : g.label; } },
           { label: "Created", numeric: true, cell: (g) => number(g.volume.created) },
           { label: "Closed", numeric: true, cell: (g) => number(g.volume.closed) },
           { label: "Time to close (avg)", numeric: true, cell: (g) => duration(g.timeToClose.average) },
