@@ -26,13 +26,41 @@ function demo() {
 }
 
 function signInForm(message) {
-  const input = el("input", { type: "password", name: "token", required: true, autocomplete: "off", placeholder: "rpt_…", "aria-label": "API token" });
-  root.replaceChildren(el("main", { class: "signin" },
-    el("h1", {}, "Rapport"),
-    el("p", {}, "Paste an API token (", el("code", {}, "rapport token create ACCOUNT"), "). It is kept for this browser tab only."),
-    message && el("p", { class: "error", role: "alert" }, message),
-    el("form", { onsubmit: (event) => { event.preventDefault(); session.signIn(input.value); start(); } },
-      input, el("button", { type: "submit" }, "Sign in"))));
+  const input = el("input", {
+    type: "password",
+    name: "token",
+    required: true,
+    autocomplete: "off",
+    placeholder: "rpt_…",
+    "aria-label": "API token",
+  });
+  root.replaceChildren(
+    el(
+      "main",
+      { class: "signin" },
+      el("h1", {}, "Rapport"),
+      el(
+        "p",
+        {},
+        "Paste an API token (",
+        el("code", {}, "rapport token create ACCOUNT"),
+        "). It is kept for this browser tab only.",
+      ),
+      message && el("p", { class: "error", role: "alert" }, message),
+      el(
+        "form",
+        {
+          onsubmit: (event) => {
+            event.preventDefault();
+            session.signIn(input.value);
+            start();
+          },
+        },
+        input,
+        el("button", { type: "submit" }, "Sign in"),
+      ),
+    ),
+  );
   input.focus();
 }
 
@@ -45,7 +73,8 @@ async function start() {
   root.replaceChildren(el("p", { class: "loading" }, "Loading the installed reports…"));
   let catalog, choices;
   try {
-    catalog = (await graphql("{ metricCatalog { name plugin fields dimensions filters } }")).data.metricCatalog;
+    catalog = (await graphql("{ metricCatalog { name plugin fields dimensions filters } }")).data
+      .metricCatalog;
     choices = await loadChoices(catalog);
   } catch (error) {
     if (error instanceof ApiError && error.signedOut) {
@@ -67,24 +96,55 @@ function layout(context) {
   const change = (patch) => {
     state = { ...state, ...patch };
     writeState(state);
-    if ("timezone" in patch || LIST_FILTERS.some((name) => name in patch) || "extra" in patch || "from" in patch) {
+    if (
+      "timezone" in patch ||
+      LIST_FILTERS.some((name) => name in patch) ||
+      "extra" in patch ||
+      "from" in patch
+    ) {
       layout(context); // the controls show the new values (presets, pickers)
     } else {
       draw(context);
     }
   };
-  const tabs = el("nav", { class: "tabs", "aria-label": "Reports" }, context.views.map((view) =>
-    el("button", {
-      type: "button", "data-view": view.id, "aria-current": view.id === state.view ? "page" : null,
-      onclick: () => change({ view: view.id }),
-    }, view.title)));
+  const tabs = el(
+    "nav",
+    { class: "tabs", "aria-label": "Reports" },
+    context.views.map((view) =>
+      el(
+        "button",
+        {
+          type: "button",
+          "data-view": view.id,
+          "aria-current": view.id === state.view ? "page" : null,
+          onclick: () => change({ view: view.id }),
+        },
+        view.title,
+      ),
+    ),
+  );
   root.replaceChildren(
-    el("header", { class: "top" },
+    el(
+      "header",
+      { class: "top" },
       el("h1", {}, "Rapport"),
       tabs,
-      el("button", { type: "button", class: "signout", onclick: () => { session.signOut(); signInForm(); } }, "Sign out")),
+      el(
+        "button",
+        {
+          type: "button",
+          class: "signout",
+          onclick: () => {
+            session.signOut();
+            signInForm();
+          },
+        },
+        "Sign out",
+      ),
+    ),
     controls(state, context.choices, context.extraFilters, change),
-    el("main", { id: "view" }));
+    el("main", { id: "view" }),
+  );
   writeState(state);
   draw(context);
 }
@@ -109,12 +169,23 @@ async function draw(context) {
     group: state.group,
     installed: context.installed,
     choices: context.choices,
-    setState: (patch) => { state = { ...state, ...patch }; writeState(state); layout(context); },
+    setState: (patch) => {
+      state = { ...state, ...patch };
+      writeState(state);
+      layout(context);
+    },
   };
   try {
     const body = await view.render(ctx);
     if (mine !== rendering) return;
-    main.replaceChildren(el("div", { class: "view", "data-view": view.id }, el("h2", { class: "view-title" }, view.heading), body));
+    main.replaceChildren(
+      el(
+        "div",
+        { class: "view", "data-view": view.id },
+        el("h2", { class: "view-title" }, view.heading),
+        body,
+      ),
+    );
     main.dataset.state = "ready";
   } catch (error) {
     if (mine !== rendering) return;

@@ -50,9 +50,18 @@ function dialog() {
 function frame(title, body) {
   const box = dialog();
   box.replaceChildren(
-    el("header", {}, el("h2", { id: "drill-title" }, title),
-      el("button", { type: "button", class: "close", onclick: () => box.close(), "aria-label": "Close" }, "✕")),
-    body);
+    el(
+      "header",
+      {},
+      el("h2", { id: "drill-title" }, title),
+      el(
+        "button",
+        { type: "button", class: "close", onclick: () => box.close(), "aria-label": "Close" },
+        "✕",
+      ),
+    ),
+    body,
+  );
   if (!box.open) box.showModal();
 }
 
@@ -67,7 +76,13 @@ async function paged(title, load, render) {
       const next = page.pageInfo.hasNextPage
         ? el("button", { type: "button", onclick: () => more(page.pageInfo.endCursor) }, `Show ${PAGE} more`)
         : null;
-      body.replaceChildren(...[el("p", { class: "count", "data-total": page.totalCount }, `${page.totalCount} in all`), render(rows), next].filter(Boolean));
+      body.replaceChildren(
+        ...[
+          el("p", { class: "count", "data-total": page.totalCount }, `${page.totalCount} in all`),
+          render(rows),
+          next,
+        ].filter(Boolean),
+      );
     } catch (error) {
       body.replaceChildren(el("p", { class: "error", role: "alert" }, error.message));
     }
@@ -77,31 +92,51 @@ async function paged(title, load, render) {
 
 /** The ratings behind a number; `surveys` and `scores` narrow them like the number does. */
 export function ratings(title, filter, { surveys = null, scores = null } = {}) {
-  return paged(title,
+  return paged(
+    title,
     async (after) => (await graphql(RATINGS, { f: filter, surveys, scores, after })).data.report.ratings,
-    (rows) => table([
-      { label: "Number", cell: (r) => (r.conversation ? link(`#${r.conversation.number}`, () => conversation(r.conversation.id)) : NONE) },
-      { label: "Date", cell: (r) => dateTime(r.createdAt) },
-      { label: "User", cell: (r) => r.user?.name ?? NONE },
-      { label: "Customer", cell: (r) => r.customer?.name ?? NONE },
-      { label: "Rating", cell: (r) => LABELS[r.label] ?? `${r.survey} ${r.score}` },
-      { label: "Comment", cell: (r) => r.comment ?? "" },
-    ], rows, { empty: "No ratings here." }));
+    (rows) =>
+      table(
+        [
+          {
+            label: "Number",
+            cell: (r) =>
+              r.conversation
+                ? link(`#${r.conversation.number}`, () => conversation(r.conversation.id))
+                : NONE,
+          },
+          { label: "Date", cell: (r) => dateTime(r.createdAt) },
+          { label: "User", cell: (r) => r.user?.name ?? NONE },
+          { label: "Customer", cell: (r) => r.customer?.name ?? NONE },
+          { label: "Rating", cell: (r) => LABELS[r.label] ?? `${r.survey} ${r.score}` },
+          { label: "Comment", cell: (r) => r.comment ?? "" },
+        ],
+        rows,
+        { empty: "No ratings here." },
+      ),
+  );
 }
 
 /** The conversations behind a number (created in the period, same filter). */
 export function conversations(title, filter) {
-  return paged(title,
+  return paged(
+    title,
     async (after) => (await graphql(CONVERSATIONS, { f: filter, after })).data.report.conversations,
-    (rows) => table([
-      { label: "Number", cell: (c) => link(`#${c.number}`, () => conversation(c.id)) },
-      { label: "Created", cell: (c) => dateTime(c.createdAt) },
-      { label: "Status", cell: (c) => c.status.toLowerCase() },
-      { label: "Channel", cell: (c) => c.channel },
-      { label: "Theme", cell: (c) => c.theme ?? NONE },
-      { label: "Assignee", cell: (c) => c.assignee?.name ?? NONE },
-      { label: "Customer", cell: (c) => c.customer?.name ?? NONE },
-    ], rows, { empty: "No conversations here." }));
+    (rows) =>
+      table(
+        [
+          { label: "Number", cell: (c) => link(`#${c.number}`, () => conversation(c.id)) },
+          { label: "Created", cell: (c) => dateTime(c.createdAt) },
+          { label: "Status", cell: (c) => c.status.toLowerCase() },
+          { label: "Channel", cell: (c) => c.channel },
+          { label: "Theme", cell: (c) => c.theme ?? NONE },
+          { label: "Assignee", cell: (c) => c.assignee?.name ?? NONE },
+          { label: "Customer", cell: (c) => c.customer?.name ?? NONE },
+        ],
+        rows,
+        { empty: "No conversations here." },
+      ),
+  );
 }
 
 /** One conversation and its messages. */
@@ -113,18 +148,43 @@ export async function conversation(id) {
     if (!c) throw new Error("This conversation is not visible with this token.");
     dialog().querySelector("h2").textContent = `Conversation #${c.number}`;
     body.replaceChildren(
-      el("dl", { class: "facts" },
-        ...[["Status", c.status.toLowerCase()], ["Channel", c.channel], ["Inbox", c.inbox?.name], ["Theme", c.theme],
-          ["Pipeline", c.pipeline], ["Customer", c.customer?.name], ["Assignee", c.assignee?.name], ["Team", c.team?.name],
-          ["Created", dateTime(c.createdAt)], ["First reply", dateTime(c.firstResponseAt)], ["Closed", dateTime(c.closedAt)],
-          ["Ratings", c.ratings.map((r) => `${r.survey} ${r.score}${r.comment ? ` “${r.comment}”` : ""}`).join(", ") || NONE],
-        ].flatMap(([term, value]) => [el("dt", {}, term), el("dd", {}, value ?? NONE)])),
+      el(
+        "dl",
+        { class: "facts" },
+        ...[
+          ["Status", c.status.toLowerCase()],
+          ["Channel", c.channel],
+          ["Inbox", c.inbox?.name],
+          ["Theme", c.theme],
+          ["Pipeline", c.pipeline],
+          ["Customer", c.customer?.name],
+          ["Assignee", c.assignee?.name],
+          ["Team", c.team?.name],
+          ["Created", dateTime(c.createdAt)],
+          ["First reply", dateTime(c.firstResponseAt)],
+          ["Closed", dateTime(c.closedAt)],
+          [
+            "Ratings",
+            c.ratings.map((r) => `${r.survey} ${r.score}${r.comment ? ` “${r.comment}”` : ""}`).join(", ") ||
+              NONE,
+          ],
+        ].flatMap(([term, value]) => [el("dt", {}, term), el("dd", {}, value ?? NONE)]),
+      ),
       el("h3", {}, `Messages (${c.messages.totalCount})`),
-      el("ol", { class: "messages" }, c.messages.edges.map(({ node: m }) =>
-        el("li", { class: `message ${m.authorType.toLowerCase()}` },
-          el("span", { class: "who" }, m.author?.name ?? m.authorType.toLowerCase()),
-          el("span", { class: "kind" }, m.kind.toLowerCase()),
-          el("time", { datetime: m.createdAt }, dateTime(m.createdAt))))));
+      el(
+        "ol",
+        { class: "messages" },
+        c.messages.edges.map(({ node: m }) =>
+          el(
+            "li",
+            { class: `message ${m.authorType.toLowerCase()}` },
+            el("span", { class: "who" }, m.author?.name ?? m.authorType.toLowerCase()),
+            el("span", { class: "kind" }, m.kind.toLowerCase()),
+            el("time", { datetime: m.createdAt }, dateTime(m.createdAt)),
+          ),
+        ),
+      ),
+    );
   } catch (error) {
     body.replaceChildren(el("p", { class: "error", role: "alert" }, error.message));
   }

@@ -20,7 +20,10 @@ export const PRESETS = {
   thisMonth: { label: "This month", range: (t) => [new Date(t.getFullYear(), t.getMonth(), 1), t] },
   lastMonth: {
     label: "Last month",
-    range: (t) => [new Date(t.getFullYear(), t.getMonth() - 1, 1), new Date(t.getFullYear(), t.getMonth(), 0)],
+    range: (t) => [
+      new Date(t.getFullYear(), t.getMonth() - 1, 1),
+      new Date(t.getFullYear(), t.getMonth(), 0),
+    ],
   },
   lastQuarter: {
     label: "Last quarter",
@@ -42,7 +45,11 @@ export function readState(search = location.search) {
   for (const key of SCALARS) if (params.get(key)) state[key] = params.get(key);
   for (const key of LIST_FILTERS) state[key] = params.getAll(key);
   for (const [key, value] of params) {
-    if (key.startsWith("f.")) state.extra[key.slice(2)] = value.split(",").map((v) => v.trim()).filter(Boolean);
+    if (key.startsWith("f."))
+      state.extra[key.slice(2)] = value
+        .split(",")
+        .map((v) => v.trim())
+        .filter(Boolean);
   }
   if (!state.from || !state.to) {
     state.preset = state.preset in PRESETS ? state.preset : "last30";
@@ -55,7 +62,8 @@ export function writeState(state) {
   const params = new URLSearchParams();
   for (const key of SCALARS) if (state[key]) params.set(key, state[key]);
   for (const key of LIST_FILTERS) for (const value of state[key] ?? []) params.append(key, value);
-  for (const [key, values] of Object.entries(state.extra ?? {})) if (values.length) params.set(`f.${key}`, values.join(","));
+  for (const [key, values] of Object.entries(state.extra ?? {}))
+    if (values.length) params.set(`f.${key}`, values.join(","));
   history.replaceState(null, "", `?${params}`);
 }
 
@@ -70,8 +78,15 @@ export function reportFilter(state) {
 
 /** The filter argument a group's dimension adds, for drill-downs; null for a group without a key. */
 const FILTER_OF = {
-  USER: "users", TEAM: "teams", INBOX: "inboxes", CHANNEL: "channels", THEME: "themes",
-  COUNTRY: "countries", BROWSER: "browsers", OS: "operatingSystems", PIPELINE: "pipelines",
+  USER: "users",
+  TEAM: "teams",
+  INBOX: "inboxes",
+  CHANNEL: "channels",
+  THEME: "themes",
+  COUNTRY: "countries",
+  BROWSER: "browsers",
+  OS: "operatingSystems",
+  PIPELINE: "pipelines",
 };
 
 export function withGroup(filter, dimension, key) {

@@ -8,7 +8,12 @@ export function el(tag, attributes = {}, ...children) {
     if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
     else node.setAttribute(name, value === true ? "" : value);
   }
-  node.append(...children.flat().filter((c) => c != null).map((c) => (c instanceof Node ? c : String(c))));
+  node.append(
+    ...children
+      .flat()
+      .filter((c) => c != null)
+      .map((c) => (c instanceof Node ? c : String(c))),
+  );
   return node;
 }
 
@@ -22,12 +27,28 @@ export function section(title, ...children) {
  */
 export function card({ label, value, text, field, note, onclick, help }) {
   const body = el("div", { class: "value" }, text);
-  const attributes = { class: "card", "data-field": field, "data-value": JSON.stringify(value ?? null), title: help };
+  const attributes = {
+    class: "card",
+    "data-field": field,
+    "data-value": JSON.stringify(value ?? null),
+    title: help,
+  };
   if (onclick) {
-    return el("button", { ...attributes, type: "button", class: "card drill", onclick },
-      el("div", { class: "label" }, label), body, note && el("div", { class: "note" }, note));
+    return el(
+      "button",
+      { ...attributes, type: "button", class: "card drill", onclick },
+      el("div", { class: "label" }, label),
+      body,
+      note && el("div", { class: "note" }, note),
+    );
   }
-  return el("div", attributes, el("div", { class: "label" }, label), body, note && el("div", { class: "note" }, note));
+  return el(
+    "div",
+    attributes,
+    el("div", { class: "label" }, label),
+    body,
+    note && el("div", { class: "note" }, note),
+  );
 }
 
 export function cards(...items) {
@@ -37,11 +58,35 @@ export function cards(...items) {
 /** A table: columns are { label, cell(row) -> Node|string, numeric }. */
 export function table(columns, rows, { caption, empty = "Nothing in this period." } = {}) {
   if (!rows.length) return el("p", { class: "empty" }, empty);
-  return el("div", { class: "table-wrap" },
-    el("table", {},
+  return el(
+    "div",
+    { class: "table-wrap" },
+    el(
+      "table",
+      {},
       caption && el("caption", {}, caption),
-      el("thead", {}, el("tr", {}, columns.map((c) => el("th", { class: c.numeric ? "num" : null, scope: "col" }, c.label)))),
-      el("tbody", {}, rows.map((row) => el("tr", {}, columns.map((c) => el("td", { class: c.numeric ? "num" : null }, c.cell(row))))))));
+      el(
+        "thead",
+        {},
+        el(
+          "tr",
+          {},
+          columns.map((c) => el("th", { class: c.numeric ? "num" : null, scope: "col" }, c.label)),
+        ),
+      ),
+      el(
+        "tbody",
+        {},
+        rows.map((row) =>
+          el(
+            "tr",
+            {},
+            columns.map((c) => el("td", { class: c.numeric ? "num" : null }, c.cell(row))),
+          ),
+        ),
+      ),
+    ),
+  );
 }
 
 export function link(text, onclick, title) {
@@ -49,7 +94,11 @@ export function link(text, onclick, title) {
 }
 
 export const COLOURS = {
-  great: "#2e9d5b", okay: "#e0a526", bad: "#d64545", blue: "#3b6fd1", grey: "#8c96a3",
+  great: "#2e9d5b",
+  okay: "#e0a526",
+  bad: "#d64545",
+  blue: "#3b6fd1",
+  grey: "#8c96a3",
   series: ["#3b6fd1", "#2e9d5b", "#e0a526", "#d64545", "#8a5cc7", "#1fa2b8", "#c76a1f", "#5d6b7a"],
 };
 
@@ -59,13 +108,27 @@ export const COLOURS = {
  */
 export function chart(title, config, { onPick, height = 260, axes = {} } = {}) {
   const canvas = el("canvas", { role: "img", "aria-label": title });
-  const box = el("figure", { class: "chart", "data-chart": title },
+  const box = el(
+    "figure",
+    { class: "chart", "data-chart": title },
     el("figcaption", {}, title, onPick && el("span", { class: "hint" }, " · click for details")),
-    el("div", { class: "canvas", style: `height:${height}px` }, canvas));
-  const scales = config.type === "doughnut" ? {} : {
-    x: { title: { display: Boolean(axes.x), text: axes.x }, ticks: { autoSkip: true, maxRotation: 50 }, beginAtZero: true },
-    y: { title: { display: Boolean(axes.y), text: axes.y }, beginAtZero: true, ticks: { autoSkip: config.horizontal !== true } },
-  };
+    el("div", { class: "canvas", style: `height:${height}px` }, canvas),
+  );
+  const scales =
+    config.type === "doughnut"
+      ? {}
+      : {
+          x: {
+            title: { display: Boolean(axes.x), text: axes.x },
+            ticks: { autoSkip: true, maxRotation: 50 },
+            beginAtZero: true,
+          },
+          y: {
+            title: { display: Boolean(axes.y), text: axes.y },
+            beginAtZero: true,
+            ticks: { autoSkip: config.horizontal !== true },
+          },
+        };
   // Drawn once the box is in the page, when its size is known.
   requestAnimationFrame(() => {
     const options = config.options ?? {};
@@ -81,8 +144,14 @@ export function chart(title, config, { onPick, height = 260, axes = {} } = {}) {
         scales,
         ...options,
         plugins: { legend: { position: "bottom" }, ...(options.plugins ?? {}) },
-        onClick: onPick && ((_event, elements) => elements.length && onPick(elements[0].index, elements[0].datasetIndex)),
-        onHover: onPick && ((event, elements) => { event.native.target.style.cursor = elements.length ? "pointer" : "default"; }),
+        onClick:
+          onPick &&
+          ((_event, elements) => elements.length && onPick(elements[0].index, elements[0].datasetIndex)),
+        onHover:
+          onPick &&
+          ((event, elements) => {
+            event.native.target.style.cursor = elements.length ? "pointer" : "default";
+          }),
       },
     });
     canvas.dataset.drawn = "true";
@@ -95,5 +164,7 @@ export function charts(...items) {
 }
 
 export function notes(errors) {
-  return errors.length ? el("p", { class: "error", role: "alert" }, `Some numbers could not be computed: ${errors.join("; ")}`) : null;
+  return errors.length
+    ? el("p", { class: "error", role: "alert" }, `Some numbers could not be computed: ${errors.join("; ")}`)
+    : null;
 }
