@@ -289,7 +289,9 @@ def plugins() -> None:
             ", ".join(d.name for d in dimensions),
             ", ".join(d.filter for d in dimensions if d.filter),
         )
-    console.print(table)  # wraps its columns to the terminal's width
+    # In a terminal (or with $COLUMNS) the table fits its width; piped, every row stays whole.
+    wide = not sys.stdout.isatty() and not os.environ.get("COLUMNS")
+    Console(width=200 if wide else None).print(table)
 
 
 @db_app.command("upgrade")
