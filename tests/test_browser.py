@@ -83,7 +83,7 @@ def sign_in(browser: Any, site: Site) -> None:
     browser.find_element("css selector", ".signin button[type=submit]").click()
 
 
-def open_dashboard(browser: Any, site: Site, query: str) -> None:
+def open_dashboard(browser: Any, site: Site, query: str, expect: str = "ready") -> None:
     browser.get(f"{site.url}/?{query}")
     state = wait_until(
         browser,
@@ -91,15 +91,15 @@ def open_dashboard(browser: Any, site: Site, query: str) -> None:
     )
     if state == "signin":
         sign_in(browser, site)
-    wait_ready(browser)
+    wait_ready(browser, expect)
 
 
-def wait_ready(browser: Any) -> None:
+def wait_ready(browser: Any, expect: str = "ready") -> None:
     state = wait_until(
         browser,
         "const s = document.getElementById('view')?.dataset.state; return s !== 'loading' && s",
     )
-    assert state == "ready", browser.find_element("id", "view").text
+    assert state == expect, browser.find_element("id", "view").text
     # charts are drawn on the next animation frame
     wait_until(
         browser,
@@ -332,3 +332,9 @@ def test_cors_from_an_allowed_and_a_refused_origin(browser: Any, site: Site) -> 
     inboxes = json.loads(results[ALLOWED_PORT].removeprefix("answer "))["data"]["inboxes"]
     assert {"id": "ib01", "name": "Support"} in inboxes
     assert results[REFUSED_PORT] == "refused TypeError: Failed to fetch"
+
+
+def test_an_error_is_shown_in_words(browser: Any, site: Site) -> None:
+    open_dashboard(browser, site, "view=survey&from=2026-12-01&to=2026-11-30", expect="error")
+    message = browser.find_element("css selector", "#view .error").text
+    assert message == "Surveys: filter: from (2026-12-01) is after to (2026-11-30)"
