@@ -33,9 +33,15 @@ class Settings:
     # bench/dashboard.py on the benchmark data (docs/performance.md): split on PostgreSQL, where
     # each survey's statement is an index-only scan; shared on SQLite, where one scan is cheaper.
     split_metrics: bool | None = None
+    # PostgreSQL: statements reading the same rows grouped differently share one scan with
+    # GROUPING SETS (server/metrics/shared_scans.py). SQLite has no GROUPING SETS.
+    share_scans: bool = True
 
     def splits_metrics(self, dialect: str) -> bool:
         return self.split_metrics if self.split_metrics is not None else dialect == "postgresql"
+
+    def shares_scans(self, dialect: str) -> bool:
+        return self.share_scans and dialect == "postgresql"
 
     def with_database(self, url: str | None) -> Settings:
         return replace(self, database_url=url) if url else self
@@ -47,6 +53,7 @@ def load_settings() -> Settings:
         database_url=os.environ.get("RAPPORT_DATABASE_URL") or DEFAULT_DATABASE_URL,
         disabled_plugins=frozenset(p.strip() for p in disabled.split(",") if p.strip()),
         split_metrics=_flag(os.environ.get("RAPPORT_SPLIT_METRICS", "")),
+        share_scans=_flag(os.environ.get("RAPPORT_SHARE_SCANS", "")) is not False,
     )
 
 

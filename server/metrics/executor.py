@@ -12,32 +12,36 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from server.metrics.planner import Plan, plan_query
 from server.metrics.query import Query
 from server.metrics.results import QueryResult
+from server.metrics.shared_scans import CompiledScan, SharedScan, compile_shared, group_statements
 from server.metrics.sql import Statement, compile_statement
 from server.plugins import Registry
 
 
 def compile_plan(plan: Plan, registry: Registry) -> list[Select[Any]]:
+    return [compile_one(statement, registry) for statement in plan.statements]
+
+
+def compile_one(statement: Statement, registry: Registry) -> Select[Any]:
     dimensions = {d.name: d for d in registry.dimensions}
-    values = registry.metric_values()
+    order_value = None
+    if statement.order_by_value is not None:
+        metric, _, value = registry.metric_values()[statement.order_by_value]
+        days = statement.query.filter.period.days
 
-    def order_value(statement: Statement) -> Any:
-        if statement.order_by_value is None:
-            return None
-        metric, _, value = values[statement.order_by_value]
-        return lambda aggregates: value.sql(
-            {name: aggregates[f"{metric.name}.{name}"] for name in value.part_names()},
-            plan.query.filter.period.days,
-        )
+        def order_value(aggregates: dict[str, Any]) -> Any:
+            return value.sql(
+                {name: aggregates[f"{metric.name}.{name}"] for name in value.part_names()}, days
+            )
 
-    return [
-        compile_statement(
-            statement,
-            dimensions,
-            plan.query.scope.where(statement.fact.table),
-            order_value(statement),
-        )
-        for statement in plan.statements
-    ]
+    return compile_statement(
+        statement, dimensions, statement.query.scope.where(statement.fact.table), order_value
+    )
+
+
+def compile_scan(scan: SharedScan, registry: Registry) -> CompiledScan:
+    dimensions = {d.name: d for d in registry.dimensions}
+    first = scan.first
+    return compile_shared(scan, dimensions, first.query.scope.where(first.fact.table))
 
 
 async def run_queries(
@@ -46,20 +50,36 @@ async def run_queries(
     registry: Registry,
     *,
     split_metrics: bool = False,
+    share_scans: bool = False,
 ) -> dict[Query, QueryResult]:
+    """`share_scans` (PostgreSQL only): statements reading the same rows become one statement
+    with GROUPING SETS (shared_scans.py)."""
     plans = [
         plan_query(query, registry, split_metrics=split_metrics) for query in dict.fromkeys(queries)
     ]
-    selects = [compile_plan(plan, registry) for plan in plans]
-    flat = [select for plan_selects in selects for select in plan_selects]
-    rows = await asyncio.gather(*(_fetch(engine, select) for select in flat))
-    results: dict[Query, QueryResult] = {}
-    position = 0
-    for plan, plan_selects in zip(plans, selects, strict=True):
-        count = len(plan_selects)
-        results[plan.query] = QueryResult(plan, registry, rows[position : position + count])
-        position += count
-    return results
+    statements = [statement for plan in plans for statement in plan.statements]
+    units = group_statements(statements) if share_scans else statements
+    compiled = [
+        compile_scan(unit, registry)
+        if isinstance(unit, SharedScan)
+        else compile_one(unit, registry)
+        for unit in units
+    ]
+    fetched = await asyncio.gather(
+        *(_fetch(engine, c.select if isinstance(c, CompiledScan) else c) for c in compiled)
+    )
+    rows_of: dict[int, list[Any]] = {}  # id(statement) -> its rows
+    for unit, select, rows in zip(units, compiled, fetched, strict=True):
+        if isinstance(unit, SharedScan):
+            assert isinstance(select, CompiledScan)
+            for member, member_rows in zip(unit.members, select.split_rows(rows), strict=True):
+                rows_of[id(member)] = member_rows
+        else:
+            rows_of[id(unit)] = rows
+    return {
+        plan.query: QueryResult(plan, registry, [rows_of[id(s)] for s in plan.statements])
+        for plan in plans
+    }
 
 
 async def _fetch(engine: AsyncEngine, select: Select[Any]) -> list[Any]:

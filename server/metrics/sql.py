@@ -34,7 +34,7 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import FunctionElement
+from sqlalchemy.sql.expression import FunctionElement, Subquery
 
 from server.metrics.declarations import Dimension, Expression, Metric, Part
 from server.metrics.facts import Fact
@@ -121,22 +121,10 @@ def compile_statement(
         assert by is not None
         grouped.append(by(table).label("k"))
 
-    inputs = [_part_input(p, fact).label(f"p{i}") for i, p in enumerate(statement.parts)]
-    conditions = [
-        scope_where,
-        instant(fact) >= literal(period.start, BigInteger),
-        instant(fact) < literal(period.end, BigInteger),
-        *_filter_conditions(query, fact, dimensions),
-    ]
-    row_filters = [_row_filter(p) for p in statement.parts]
-    if all(where is not None for where in row_filters):
-        # one condition per declaration: metrics share theirs among all their parts
-        conditions.append(or_(*[where(table) for where in dict.fromkeys(row_filters)]))  # type: ignore[misc]
-
-    inner = select(*grouped, *inputs).where(and_(*conditions)).subquery("rows")
+    inner = rows_subquery(query, fact, statement.parts, grouped, dimensions, scope_where)
     group_columns = [inner.c[column.name] for column in grouped]
     aggregates = [
-        _aggregate(p.part, inner.c[f"p{i}"]).label(f"a{i}") for i, p in enumerate(statement.parts)
+        aggregate(p.part, inner.c[f"p{i}"]).label(f"a{i}") for i, p in enumerate(statement.parts)
     ]
     outer = select(*group_columns, *aggregates).select_from(inner)
     if group_columns:
@@ -148,6 +136,31 @@ def compile_statement(
         keys = [_key_order(c) for c in group_columns]
         outer = outer.order_by(ordered.nulls_last(), *keys).limit(query.order.limit)
     return outer
+
+
+def rows_subquery(
+    query: Query,
+    fact: Fact,
+    parts: tuple[PlannedPart, ...],
+    grouped: list[ColumnElement[Any]],
+    dimensions: dict[str, Dimension],
+    scope_where: ColumnElement[bool],
+) -> Subquery:
+    """The fact's rows in the query's period and filter: the `grouped` columns (labelled), then
+    one input `p<i>` per part (NULL where the part's conditions do not hold)."""
+    period = query.filter.period
+    inputs = [_part_input(p, fact).label(f"p{i}") for i, p in enumerate(parts)]
+    conditions = [
+        scope_where,
+        instant(fact) >= literal(period.start, BigInteger),
+        instant(fact) < literal(period.end, BigInteger),
+        *_filter_conditions(query, fact, dimensions),
+    ]
+    row_filters = [_row_filter(p) for p in parts]
+    if all(where is not None for where in row_filters):
+        # one condition per declaration: metrics share theirs among all their parts
+        conditions.append(or_(*[where(fact.table) for where in dict.fromkeys(row_filters)]))  # type: ignore[misc]
+    return select(*grouped, *inputs).where(and_(*conditions)).subquery("rows")
 
 
 def _condition(planned: PlannedPart, fact: Fact) -> ColumnElement[bool] | None:
@@ -177,7 +190,7 @@ def _part_input(planned: PlannedPart, fact: Fact) -> ColumnElement[Any]:
     return value if condition is None else case((condition, value))
 
 
-def _aggregate(part: Part, column: ColumnElement[Any]) -> ColumnElement[Any]:
+def aggregate(part: Part, column: ColumnElement[Any]) -> ColumnElement[Any]:
     if part.kind == "count":
         return func.count(column)
     if part.kind == "sum":

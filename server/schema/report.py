@@ -88,6 +88,7 @@ class ReportRequest:
             todo.values(),
             REGISTRY,
             split_metrics=self.context.settings.splits_metrics(self.context.engine.dialect.name),
+            share_scans=self.context.settings.shares_scans(self.context.engine.dialect.name),
         )
         for key, query in todo.items():
             self.results[key] = results[query]
