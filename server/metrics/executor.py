@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select
@@ -44,6 +45,42 @@ def compile_scan(scan: SharedScan, registry: Registry) -> CompiledScan:
     return compile_shared(scan, dimensions, first.query.scope.where(first.fact.table))
 
 
+@dataclass(frozen=True)
+class CompiledQueries:
+    """The plans of some queries and the statements that answer them, ready to run."""
+
+    plans: list[Plan]
+    units: list[Statement | SharedScan]
+    selects: list[Select[Any] | CompiledScan]
+
+
+# Dashboards repeat the same queries (same periods, scopes, fields): building the SQL expressions
+# is the largest part of a request's Python time, so compiled plans are kept, most recent last.
+COMPILED_PLANS_KEPT = 256
+
+
+def compile_queries(
+    queries: Iterable[Query], registry: Registry, *, split_metrics: bool, share_scans: bool
+) -> CompiledQueries:
+    unique = tuple(dict.fromkeys(queries))
+    cache: dict[Any, CompiledQueries] = registry.compiled_plans  # type: ignore[assignment]
+    key = (unique, split_metrics, share_scans)
+    found = cache.pop(key, None)
+    if found is None:
+        plans = [plan_query(q, registry, split_metrics=split_metrics) for q in unique]
+        statements = [statement for plan in plans for statement in plan.statements]
+        units = group_statements(statements) if share_scans else list(statements)
+        selects = [
+            compile_scan(u, registry) if isinstance(u, SharedScan) else compile_one(u, registry)
+            for u in units
+        ]
+        found = CompiledQueries(plans, units, selects)
+        while len(cache) >= COMPILED_PLANS_KEPT:
+            del cache[next(iter(cache))]
+    cache[key] = found
+    return found
+
+
 async def run_queries(
     engine: AsyncEngine,
     queries: Iterable[Query],
@@ -54,22 +91,14 @@ async def run_queries(
 ) -> dict[Query, QueryResult]:
     """`share_scans` (PostgreSQL only): statements reading the same rows become one statement
     with GROUPING SETS (shared_scans.py)."""
-    plans = [
-        plan_query(query, registry, split_metrics=split_metrics) for query in dict.fromkeys(queries)
-    ]
-    statements = [statement for plan in plans for statement in plan.statements]
-    units = group_statements(statements) if share_scans else statements
-    compiled = [
-        compile_scan(unit, registry)
-        if isinstance(unit, SharedScan)
-        else compile_one(unit, registry)
-        for unit in units
-    ]
+    compiled = compile_queries(
+        queries, registry, split_metrics=split_metrics, share_scans=share_scans
+    )
     fetched = await asyncio.gather(
-        *(_fetch(engine, c.select if isinstance(c, CompiledScan) else c) for c in compiled)
+        *(_fetch(engine, s.select if isinstance(s, CompiledScan) else s) for s in compiled.selects)
     )
     rows_of: dict[int, list[Any]] = {}  # id(statement) -> its rows
-    for unit, select, rows in zip(units, compiled, fetched, strict=True):
+    for unit, select, rows in zip(compiled.units, compiled.selects, fetched, strict=True):
         if isinstance(unit, SharedScan):
             assert isinstance(select, CompiledScan)
             for member, member_rows in zip(unit.members, select.split_rows(rows), strict=True):
@@ -78,7 +107,7 @@ async def run_queries(
             rows_of[id(unit)] = rows
     return {
         plan.query: QueryResult(plan, registry, [rows_of[id(s)] for s in plan.statements])
-        for plan in plans
+        for plan in compiled.plans
     }
 
 
