@@ -49,7 +49,9 @@ class QueryResult:
 
     def values(self, key: GroupKey, metric: Metric, days: int) -> dict[str, Any]:
         """Numeric fields; a field needing a part that cannot answer holds the error instead."""
-        parts = self.parts(key, metric)
+        return self._values(self.parts(key, metric), metric, days)
+
+    def _values(self, parts: dict[str, Any], metric: Metric, days: int) -> dict[str, Any]:
         missing = self.plan.missing.get(metric.name, {})
         values: dict[str, Any] = {}
         for name, value in metric.values.items():
@@ -63,7 +65,8 @@ class QueryResult:
         if error:
             raise MetricUnavailable(error)
         metric = self.registry.metric(name)
-        return metric.build(self.values(key, metric, days), self.parts(key, metric))
+        parts = self.parts(key, metric)
+        return metric.build(self._values(parts, metric, days), parts)
 
     def value(self, key: GroupKey, value_name: str, days: int) -> float | int | None:
         metric, name, _ = self.registry.metric_values()[value_name]
