@@ -30,7 +30,7 @@ def test_compiled_plans_are_reused_per_queries() -> None:
 
     def queries(day: int) -> list[Query]:
         period = Period(date(2026, 1, day), date(2026, 1, day), "UTC")
-        fields = frozenset({("csat", "score")})
+        fields = frozenset({(("csat", ()), "score")})
         return [
             Query(scope, Filter(period), Grouping(), fields),
             Query(scope, Filter(period), Grouping((), Granularity.DAY), fields),

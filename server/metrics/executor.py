@@ -27,7 +27,7 @@ def compile_one(statement: Statement, registry: Registry) -> Select[Any]:
     order_value = None
     if statement.order_by_value is not None:
         metric, _, value = registry.metric_values()[statement.order_by_value]
-        days = statement.query.filter.period.days
+        days = statement.query.filter.period.local_days
 
         def order_value(aggregates: dict[str, Any]) -> Any:
             return value.sql(

@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, select, tuple_
 
 from server.metrics.declarations import Dimension
+from server.metrics.planner import split_key
 from server.metrics.sql import (
     PlannedPart,
     Statement,
@@ -36,9 +37,10 @@ from server.metrics.sql import (
     dimension_expression,
     instant,
     rows_subquery,
+    split_expression,
 )
 
-GroupingKey = tuple[str, Any]  # ("dimension", name) | ("bucket", granularity) | ("split", "")
+GroupingKey = tuple[str, Any]  # ("dimension", name) | ("bucket", granularity) | ("split", index)
 
 
 @dataclass(frozen=True)
@@ -54,11 +56,10 @@ class SharedScan:
 
 def share_key(statement: Statement) -> tuple[Any, ...]:
     """Statements with equal keys read the same rows (their parts may differ)."""
-    by = statement.parts[0].part.by
-    split = str(by(statement.fact.table)) if statement.split and by is not None else None
-    metrics = tuple(sorted({p.metric.name for p in statement.parts}))
+    split = split_key(statement.parts[0].part.splits, statement.fact)
+    calls = tuple(sorted({(p.metric.name, p.arguments) for p in statement.parts}, key=str))
     query = statement.query
-    return (statement.fact.name, split, metrics, query.scope, query.filter)
+    return (statement.fact.name, split, calls, query.scope, query.filter)
 
 
 def group_statements(statements: Sequence[Statement]) -> list[Statement | SharedScan]:
@@ -82,8 +83,7 @@ def _grouping(statement: Statement) -> tuple[GroupingKey, ...]:
     keys: list[GroupingKey] = [("dimension", name) for name in grouping.dimensions]
     if grouping.granularity is not None:
         keys.append(("bucket", grouping.granularity))
-    if statement.split:
-        keys.append(("split", ""))
+    keys += [("split", index) for index in range(statement.split)]
     return tuple(keys)
 
 
@@ -124,9 +124,7 @@ def compile_shared(
             return dimension_expression(dimensions[value], fact, period)
         if kind == "bucket":
             return period.bucket_index(instant(fact), value)
-        by = first.parts[0].part.by
-        assert by is not None
-        return by(fact.table)
+        return split_expression(first.parts[0].part.splits[value], fact, period)
 
     grouped = [expression(key).label(f"g{i}") for i, key in enumerate(keys)]
     inner = rows_subquery(query, fact, tuple(parts), grouped, dimensions, scope_where)
