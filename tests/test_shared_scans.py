@@ -21,6 +21,7 @@ import strawberry
 
 from server import hookspecs
 from server.metrics.declarations import (
+    LOCAL_WEEKDAY,
     Average,
     Count,
     CountDistinct,
@@ -63,11 +64,14 @@ SPREAD = Metric(
 )
 PER_CHANNEL = Metric(
     name="perChannel",
-    description="ratings per channel, as one part split by channel",
+    description="ratings per channel, and per channel and local weekday: parts split by columns",
     fact=RATINGS,
     result=Spread,
     where=lambda t: t.c.survey == "csat",
-    parts={"ratings": Count(by=lambda t: t.c.channel)},
+    parts={
+        "ratings": Count(by=lambda t: t.c.channel),
+        "byWeekday": Count(by=(lambda t: t.c.channel, LOCAL_WEEKDAY)),
+    },
     values={},
     finalize=lambda values, parts: parts,
 )
@@ -188,9 +192,10 @@ async def test_shared_scans_equal_the_raw_plan(engine, statements, timezone, inb
             engine, queries, registry, split_metrics=split_metrics, share_scans=True
         )
         # one statement per (fact, split, metrics) of the period. Per fact: ratings for all
-        # metrics, ratings for csat and spread, ratings split by channel, messages (happiness's
-        # customers helped). Per metric: csat, nps, ces, happiness, spread, perChannel, messages.
-        assert statements.count == (7 if split_metrics else 4), statements.statements
+        # metrics, ratings for csat and spread, ratings split by channel, ratings split by channel
+        # and weekday, messages (happiness's customers helped). Per metric: csat, nps, ces,
+        # happiness, spread, the two splits of perChannel, messages.
+        assert statements.count == (8 if split_metrics else 5), statements.statements
         assert raw_count > statements.count
         for query in queries:
             expected = _answers(raw[query], query)
