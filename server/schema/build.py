@@ -15,6 +15,7 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -53,10 +54,16 @@ def compose_query(parts: tuple[type, ...]) -> type:
 
 def limit_extensions(limits: Limits) -> list[Callable[[], SchemaExtension]]:
     """SPEC 9: each rejects an operation with an error that names the limit."""
+    # The depth and alias limiters make a new validation rule class per instance, and the
+    # validation cache is keyed by the rules: made once here, every request reuses them (else
+    # every request would validate its document again).
+    rules = [
+        *QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
+    ]
     return [
         partial(MaxTokensLimiter, max_token_count=limits.max_tokens),
-        partial(QueryDepthLimiter, max_depth=limits.max_depth),
-        partial(MaxAliasesLimiter, max_alias_count=limits.max_aliases),
+        partial(AddValidationRules, rules),
     ]
 
 
