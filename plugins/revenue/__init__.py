@@ -15,6 +15,7 @@ from server.db.types import AMOUNT_SCALE, money
 from server.hookspecs import hookimpl
 from server.metrics.declarations import Count, Metric, PartValue, Percent, Sum
 from server.metrics.facts import CONVERSATIONS_CLOSED, TRANSACTIONS
+from server.metrics.time import Days
 
 CENT = Decimal("0.01")
 
@@ -34,7 +35,7 @@ class Revenue:
     )
 
 
-def _per_currency(values: Mapping[str, Any], parts: Mapping[str, Any]) -> Revenue:
+def _per_currency(values: Mapping[str, Any], parts: Mapping[str, Any], _days: Days) -> Revenue:
     totals: dict[str, int] = parts["amount_by_currency"]
     counts: dict[str, int] = parts["transactions_by_currency"]
     currencies = sorted(totals)
