@@ -36,7 +36,11 @@ async def conversations(engine):
 
     # bot only, twice: automated
     a1 = data.conversation(
-        "2026-03-02T09:00:00Z", closed="2026-03-02T09:30:00Z", channel="chat", bot_replies=2
+        "2026-03-02T09:00:00Z",
+        closed="2026-03-02T09:30:00Z",
+        channel="chat",
+        bot_replies=2,
+        assignee_id="b1",
     )
     customer(a1, "2026-03-02T09:00:00Z")
     bot(a1, "2026-03-02T09:00:05Z")
@@ -50,17 +54,22 @@ async def conversations(engine):
         bot_replies=1,
         human_replies=1,
         first_response="2026-03-03T09:05:00Z",
+        assignee_id="u1",
     )
     customer(a2, "2026-03-03T09:00:00Z")
     bot(a2, "2026-03-03T09:00:05Z")
     human(a2, "2026-03-03T09:05:00Z")
     # only an internal note: no bot reply, no human reply, so not automated
-    a3 = data.conversation("2026-03-04T09:00:00Z", closed="2026-03-10T10:00:00Z")
+    a3 = data.conversation("2026-03-04T09:00:00Z", closed="2026-03-10T10:00:00Z", assignee_id="u1")
     customer(a3, "2026-03-04T09:00:00Z")
     note(a3, "2026-03-04T09:10:00Z")
     # a reply by a bot *user* (author_type user) is a bot reply: automated
     a4 = data.conversation(
-        "2026-03-11T09:00:00Z", closed="2026-03-11T09:30:00Z", channel="chat", bot_replies=1
+        "2026-03-11T09:00:00Z",
+        closed="2026-03-11T09:30:00Z",
+        channel="chat",
+        bot_replies=1,
+        assignee_id="b1",
     )
     customer(a4, "2026-03-11T09:00:00Z")
     bot(a4, "2026-03-11T09:00:05Z", author_type="user")
@@ -128,3 +137,14 @@ async def test_a_browser_filter_is_an_error_naming_both(conversations) -> None:
     result = await execute_raw(conversations, query, {"f": {**MARCH, "browsers": ["Chrome"]}})
     (error,) = result.errors
     assert "`automation` does not support the filter `browsers`" in error.message
+
+
+async def test_user_reports(conversations) -> None:
+    query = f"""query($f: ReportFilter!) {{ users(first: 50) {{ edges {{ node {{ id
+      report(filter: $f) {{ {AUTOMATION} }} }} }} }} }}"""
+    users = (await execute(conversations, query, {"f": MARCH}))["users"]["edges"]
+    # by assignee: the bot user closed a1 and a4, Alice a2 and a3
+    assert sorted((edge["node"] for edge in users), key=lambda node: node["id"]) == [
+        {"id": "b1", "report": {"automation": {"rate": 100.0, "automated": 2, "closed": 2}}},
+        {"id": "u1", "report": {"automation": {"rate": 0.0, "automated": 0, "closed": 2}}},
+    ]

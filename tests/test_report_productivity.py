@@ -54,7 +54,12 @@ async def replies(engine):
 
     def conversation(created: str, first_response: str, closed: str | None, channel: str):
         return data.conversation(
-            created, first_response=first_response, closed=closed, channel=channel, human_replies=1
+            created,
+            first_response=first_response,
+            closed=closed,
+            channel=channel,
+            human_replies=1,
+            assignee_id="u1",
         )
 
     def customer(conversation, created: str) -> None:
@@ -240,3 +245,29 @@ async def test_browser_is_an_error_on_every_duration(replies) -> None:
         "timeToClose",
     ]
     assert all("does not support the filter `browsers`" in e.message for e in result.errors)
+
+
+async def test_user_reports(replies) -> None:
+    query = f"""query($f: ReportFilter!) {{ users(first: 50) {{ edges {{ node {{ id
+      report(filter: $f) {{ {ALL} }} }} }} }} }}"""
+    users = (await execute(replies, query, {"f": MARCH}))["users"]["edges"]
+    # Alice is every conversation's assignee and wrote every human reply; the bot's reply in p3
+    # is no human reply
+    assert sorted((edge["node"] for edge in users), key=lambda node: node["id"]) == [
+        {
+            "id": "b1",
+            "report": {
+                name: NOTHING
+                for name in ("firstResponseTime", "responseTime", "timeToClose", "chatWaitTime")
+            },
+        },
+        {
+            "id": "u1",
+            "report": {
+                "firstResponseTime": durations(5, 11640 / 5, 600, 5760, 60, 7200),
+                "responseTime": durations(6, 13440 / 6, 1200, 5400, 60, 7200),
+                "timeToClose": durations(4, 186030.5 / 4, 6300, 124200, 630.5, 172800),
+                "chatWaitTime": durations(2, 120, 120, 168, 60, 180),
+            },
+        },
+    ]

@@ -231,3 +231,26 @@ async def test_a_browser_filter_is_an_error_naming_both(sales) -> None:
     assert len(messages) == 2
     assert "`conversion` does not support the filter `browsers`" in messages[0]
     assert "`revenue` does not support the filter `browsers`" in messages[1]
+
+
+async def test_user_reports(sales) -> None:
+    query = f"""query($f: ReportFilter!) {{ users(first: 50) {{ edges {{ node {{ id
+      report(filter: $f) {{ revenue {{ transactions totals {{ currency amount }} }} {CONVERSION} }}
+    }} }} }} }}"""
+    users = (await execute(sales, query, {"f": MARCH}))["users"]["edges"]
+    assert sorted((edge["node"] for edge in users), key=lambda node: node["id"]) == [
+        {
+            "id": "u1",
+            "report": {
+                "revenue": {"transactions": 3, "totals": money(("EUR", "0.30"), ("USD", "12.125"))},
+                "conversion": {"rate": 50.0, "converted": 1, "closed": 2},
+            },
+        },
+        {
+            "id": "u2",
+            "report": {
+                "revenue": {"transactions": 1, "totals": money(("EUR", "10.00"))},
+                "conversion": {"rate": 100.0, "converted": 1, "closed": 1},
+            },
+        },
+    ]
