@@ -319,6 +319,9 @@ class Metric:
     where: Expression | None = None
     finalize: Finalize | None = None
     arguments: Mapping[str, Argument] = field(default_factory=dict)
+    # The parts that each field built by `finalize` reads (a distribution, `busiestDay`), so
+    # that asking for it alone reads no other fact; a field not listed reads every part.
+    field_parts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def facts(self) -> list[Fact]:
         seen: dict[str, Fact] = {}

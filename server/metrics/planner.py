@@ -71,7 +71,10 @@ def needed_parts(metric: Metric, call: MetricCall, query: Query) -> list[str]:
         if asked_call != call:
             continue
         value = metric.values.get(asked)
-        needed |= set(metric.parts) if value is None else value.part_names()
+        if value is not None:
+            needed |= value.part_names()
+        else:
+            needed |= set(metric.field_parts.get(asked, metric.parts))
     return [part for part in metric.parts if part in needed]
 
 
