@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from server.schema.report_filter import REGISTRY
 from tests.report_data import Data, execute_raw
 
 MARCH = {"from": "2026-03-01", "to": "2026-03-31"}
@@ -19,12 +20,13 @@ METRICS = {
     "timeToClose": DURATIONS,
     "chatWaitTime": DURATIONS,
 }
-DIMENSIONS = ["CHANNEL", "COUNTRY", "HOUR", "INBOX", "TEAM", "THEME", "USER", "WEEKDAY"]
+DIMENSIONS = ["CHANNEL", "COUNTRY", "HOUR", "INBOX", "PIPELINE", "TEAM", "THEME", "USER", "WEEKDAY"]
 RATINGS_ONLY = ["BROWSER", "OS", "SURVEY"]
 FILTERS = {
     "channels": ["chat"],
     "countries": ["FI"],
     "inboxes": ["ib1"],
+    "pipelines": ["support"],
     "teams": ["t1"],
     "themes": ["pricing"],
     "users": ["u1"],
@@ -35,7 +37,13 @@ FILTERS = {
 async def one_of_each(engine):
     data = Data()
     data.user("u1", "Alice")
-    dimensions = {"channel": "chat", "team_id": "t1", "theme": "pricing", "country": "FI"}
+    dimensions = {
+        "channel": "chat",
+        "team_id": "t1",
+        "theme": "pricing",
+        "pipeline": "support",
+        "country": "FI",
+    }
     conversation = data.conversation(
         "2026-03-10T11:00:00Z",
         closed="2026-03-10T12:30:00Z",
@@ -44,7 +52,8 @@ async def one_of_each(engine):
         human_replies=1,
         **dimensions,
     )
-    data.message(conversation, "2026-03-10T11:00:00Z", country="FI", team_id="t1", theme="pricing")
+    derived = {"country": "FI", "team_id": "t1", "theme": "pricing", "pipeline": "support"}
+    data.message(conversation, "2026-03-10T11:00:00Z", **derived)
     data.message(
         conversation,
         DAY,
@@ -52,9 +61,7 @@ async def one_of_each(engine):
         author_id="u1",
         is_human_reply=True,
         response_seconds=3600.0,
-        country="FI",
-        team_id="t1",
-        theme="pricing",
+        **derived,
     )
     data.transaction(
         "9.99", "EUR", DAY, conversation_id=conversation["id"], user_id="u1", **dimensions
@@ -68,6 +75,13 @@ def _query(metric: str, breakdown: str) -> str:
     # csat's rating makes a group for the dimensions of ratings
     return f"""query($f: ReportFilter!) {{ report(filter: $f) {{
       breakdown({breakdown}) {{ keys csat {{ responses }} {metric} {METRICS[metric]} }} }} }}"""
+
+
+def test_every_installed_dimension_is_covered() -> None:
+    assert sorted(DIMENSIONS + RATINGS_ONLY) == sorted(d.name for d in REGISTRY.dimensions)
+    assert sorted(FILTERS) == sorted(
+        d.filter for d in REGISTRY.dimensions if d.filter and d.name not in RATINGS_ONLY
+    )
 
 
 @pytest.mark.parametrize("metric", METRICS)
