@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.schema.report_filter import REGISTRY
+from server.plugins import registry
 from tests.report_data import Data, execute_raw
 
 MARCH = {"from": "2026-03-01", "to": "2026-03-31"}
@@ -78,9 +78,9 @@ def _query(metric: str, breakdown: str) -> str:
 
 
 def test_every_installed_dimension_is_covered() -> None:
-    assert sorted(DIMENSIONS + RATINGS_ONLY) == sorted(d.name for d in REGISTRY.dimensions)
+    assert sorted(DIMENSIONS + RATINGS_ONLY) == sorted(d.name for d in registry().dimensions)
     assert sorted(FILTERS) == sorted(
-        d.filter for d in REGISTRY.dimensions if d.filter and d.name not in RATINGS_ONLY
+        d.filter for d in registry().dimensions if d.filter and d.name not in RATINGS_ONLY
     )
 
 

@@ -254,3 +254,19 @@ async def test_user_reports(sales) -> None:
             },
         },
     ]
+
+
+async def test_a_currency_whose_refund_cancels_its_order_still_shows(engine) -> None:
+    data = Data()
+    data.transaction("19.90", "CHF", "2026-03-10T11:00:00Z")
+    data.transaction("-19.90", "CHF", "2026-03-11T11:00:00Z")
+    data.transaction("0.015", "EUR", "2026-03-12T11:00:00Z")
+    data.transaction("0.005", "EUR", "2026-03-12T12:00:00Z")
+    await data.write(engine)
+    report = await _report(engine, REVENUE)
+    assert report["revenue"] == {
+        "transactions": 4,
+        "totals": money(("CHF", "0.00"), ("EUR", "0.02")),
+        # EUR: 0.02 / 2 = 0.01 exactly
+        "averageOrderValue": money(("CHF", "0.00"), ("EUR", "0.01")),
+    }
