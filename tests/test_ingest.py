@@ -374,7 +374,9 @@ async def test_large_files_are_read_by_a_worker_process(
     with pytest.raises(UserError) as raised:
         await imported(engine, ratings)
     # the exact line, though the worker decodes ahead of the parent
-    assert str(raised.value) == "ratings.csv:7: not UTF-8 text (byte 0xff at position 16 of the line)"
+    assert (
+        str(raised.value) == "ratings.csv:7: not UTF-8 text (byte 0xff at position 16 of the line)"
+    )
 
 
 async def test_the_number_of_statements_does_not_grow_with_the_rows(

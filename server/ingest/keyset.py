@@ -21,7 +21,9 @@ async def key_table(connection: AsyncConnection, name: str, keys: Iterable[Key])
     columns = "account_id TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (account_id, id)"
     await connection.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
     if connection.dialect.name == "postgresql":
-        await connection.exec_driver_sql(f"CREATE TEMPORARY TABLE {name} ({columns}) ON COMMIT DROP")
+        await connection.exec_driver_sql(
+            f"CREATE TEMPORARY TABLE {name} ({columns}) ON COMMIT DROP"
+        )
         raw = await connection.get_raw_connection()
         driver = raw.driver_connection
         assert driver is not None

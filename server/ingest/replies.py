@@ -26,7 +26,8 @@ WITH segmented AS (
            coalesce(sum(CASE WHEN m.is_human_reply THEN 1 ELSE 0 END) OVER (
                PARTITION BY m.account_id, m.conversation_id ORDER BY {_THREAD_ORDER}
                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS segment
-    FROM messages AS m JOIN {{keys}} AS k ON m.account_id = k.account_id AND m.conversation_id = k.id
+    FROM messages AS m
+    JOIN {{keys}} AS k ON m.account_id = k.account_id AND m.conversation_id = k.id
 ), timed AS (
     SELECT account_id, id,
            CASE WHEN is_human_reply THEN CAST(created_at - min(

@@ -32,7 +32,9 @@ WITH ordered AS (
            lead(s.entered_at) OVER (
                PARTITION BY s.account_id, s.conversation_id ORDER BY s.entered_at, s.id {{collate}}
            ) AS next_entered,
-           row_number() OVER (same_stage ORDER BY s.entered_at DESC, s.id {{collate}} DESC) AS from_last
+           row_number() OVER (
+               same_stage ORDER BY s.entered_at DESC, s.id {{collate}} DESC
+           ) AS from_last
     FROM stage_changes AS s
     JOIN {{keys}} AS k ON s.account_id = k.account_id AND s.conversation_id = k.id
     WINDOW same_stage AS (PARTITION BY s.account_id, s.conversation_id, s.pipeline, s.stage)
