@@ -79,6 +79,23 @@ async def test_an_unclosed_quote_within_the_file_names_its_row(
     assert await stored_ratings(engine) == before
 
 
+async def test_carriage_returns_alone_are_not_line_ends(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    shutil.copy(BASE / "accounts.csv", tmp_path)
+    (tmp_path / "inboxes.csv").write_bytes(
+        b'account_id,id,name\nacme,a,"quoted\rbreak"\nacme,b,B\racme,c,C\n'
+    )
+
+    with pytest.raises(UserError) as raised:
+        await imported(engine, tmp_path)
+
+    assert str(raised.value) == (
+        "inboxes.csv:3: a carriage return outside quotes that does not end its line "
+        "(end lines with \\n or \\r\\n)"
+    )
+
+
 def test_an_unclosed_quote_exits_one_without_a_traceback(database_url: str, tmp_path: Path) -> None:
     directory = tmp_path / "import"
     shutil.copytree(BASE, directory)

@@ -124,6 +124,11 @@ def _framing(error: csv.Error) -> str:
             "a closing quote must be followed by a comma or the end of the line "
             '(write a quote inside a quoted field as "")'
         )
+    if message.startswith("new-line character seen in unquoted field"):
+        return (
+            "a carriage return outside quotes that does not end its line "
+            "(end lines with \\n or \\r\\n)"
+        )
     if message.startswith("field larger than field limit"):
         return f"a field is longer than {_FIELD_SIZE_LIMIT // (1024 * 1024)} MiB"
     return message
