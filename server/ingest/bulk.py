@@ -1,6 +1,6 @@
 """What makes a large load cheaper on each database, without changing what it writes.
 
-- SQLite: a large page cache and temporary tables in memory for the importing connection, and a
+- SQLite: temporary tables and sorts in memory for the importing connection, and a
   table that is empty when its file starts gets its secondary indexes built after its rows are
   in (one sorted build instead of millions of random inserts). The drop and the rebuild are in
   the file's transaction, so an interrupted import leaves the indexes as they were.
@@ -21,8 +21,6 @@ DERIVED_TABLES: dict[str, tuple[str, ...]] = {
     "messages": ("conversations",),
     "stage_changes": ("stage_intervals",),
 }
-# Kibibytes of page cache (SQLite's negative cache_size unit) for the importing connection.
-_SQLITE_CACHE_KIB = 256 * 1024
 # Rows SQLite's ANALYZE reads per index: approximate statistics, in a fraction of a full scan.
 _SQLITE_ANALYSIS_LIMIT = 2000
 
@@ -30,7 +28,7 @@ _SQLITE_ANALYSIS_LIMIT = 2000
 async def prepare(connection: AsyncConnection) -> None:
     """Set up the connection that writes a file (before its transaction starts)."""
     if connection.dialect.name == "sqlite":
-        await connection.exec_driver_sql(f"PRAGMA cache_size = -{_SQLITE_CACHE_KIB}")
+        # Sorts and staging tables in memory (every connection has a 200 MB page cache already).
         await connection.exec_driver_sql("PRAGMA temp_store = MEMORY")
     await connection.commit()  # the pragmas' implicit transaction, if any
 
@@ -53,7 +51,12 @@ class DeferredIndexes:
             "WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
             (table.name,),
         )
-        for name, definition in result.all():
+        definitions = result.all()
+        if definitions:
+            # The sqlite3 module opens its transaction before the first INSERT, UPDATE or DELETE
+            # only: a DROP INDEX before any would commit at once, and outlive a rollback.
+            await connection.exec_driver_sql(f'DELETE FROM "{table.name}" WHERE 0')
+        for name, definition in definitions:
             await connection.exec_driver_sql(f'DROP INDEX "{name}"')
             self._definitions.append(definition)
 
