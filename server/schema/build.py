@@ -26,7 +26,7 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 
 from server.errors import UserError
-from server.schema.records import RecordQuery
+from server.schema.records.root import RecordQuery
 from server.schema.report.root import ReportQuery
 from server.settings import Limits, Settings, load_settings
 
