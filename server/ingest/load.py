@@ -7,9 +7,11 @@ from contextlib import aclosing
 from pathlib import Path
 from time import perf_counter
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from server.ingest import bulk
 from server.ingest.cascade import Cascade
+from server.ingest.files import CsvFile
 from server.ingest.produce import Batch, batches
 from server.ingest.progress import FileProgress
 from server.ingest.read import CsvReader
@@ -31,32 +33,20 @@ async def load_file(
     was reported as written, and running it again completes it."""
     spec = reader.spec
     report = FileReport(spec.name)
-    cascade = Cascade()
-    new_accounts = NewAccounts(spec.table)
     rejects = Rejects(directory, spec.name, reader.header) if skip_invalid else None
     started = perf_counter()
     try:
-        async with engine.connect() as connection, connection.begin() as transaction:
-            source = _batches(engine, reader, directory, skip_invalid)
-            with FileProgress(spec.name, reader.size, enabled=progress) as bar:
-                async with aclosing(source):
-                    async for batch in source:
-                        _tally(batch, report, rejects)
-                        if batch.rows:
-                            all_new = await new_accounts.all_new(connection, batch.rows)
-                            changes = await write_changes(
-                                connection, spec.table, batch.rows, all_new=all_new
-                            )
-                            report.changed += len(changes)
-                            cascade.note(spec.entity, changes)
-                        bar.advance(batch.bytes_read, report.rows + report.rejected)
-                report.written = skip_invalid or not report.rejected
-                if report.written:
-                    bar.stage("deriving")
-                    await cascade.settle(connection)
-                    bar.stage("committing")
-                else:
-                    await transaction.rollback()
+        async with engine.connect() as connection:
+            await bulk.prepare(connection)
+            async with connection.begin() as transaction:
+                with FileProgress(spec.name, reader.size, enabled=progress) as bar:
+                    source = _batches(engine, reader, directory, skip_invalid)
+                    async with aclosing(source):
+                        report.written = await _write(
+                            connection, source, spec, report, rejects, bar
+                        )
+                    if not report.written:
+                        await transaction.rollback()
     finally:
         if rejects is not None:
             rejects.close()
@@ -64,6 +54,41 @@ async def load_file(
     if rejects is not None and rejects.count:
         report.rejects = rejects.path
     return report
+
+
+async def _write(
+    connection: AsyncConnection,
+    source: AsyncIterator[Batch],
+    spec: CsvFile,
+    report: FileReport,
+    rejects: Rejects | None,
+    bar: FileProgress,
+) -> bool:
+    """Write the batches, then what they invalidate; False when the file is not to be kept
+    (an invalid row without --skip-invalid, which is when there are no `rejects`)."""
+    cascade = Cascade()
+    new_accounts = NewAccounts(spec.table)
+    indexes = bulk.DeferredIndexes()
+    await indexes.drop_if_empty(connection, spec.table)
+    async for batch in source:
+        _tally(batch, report, rejects)
+        if batch.rows:
+            all_new = await new_accounts.all_new(connection, batch.rows)
+            changes = await write_changes(connection, spec.table, batch.rows, all_new=all_new)
+            report.changed += len(changes)
+            cascade.note(spec.entity, changes)
+        bar.advance(batch.bytes_read, report.rows + report.rejected)
+    if report.rejected and rejects is None:
+        return False
+    bar.stage("indexing")
+    await indexes.rebuild(connection)
+    bar.stage("deriving")
+    await cascade.settle(connection)
+    if report.changed >= bulk.ANALYZE_ROWS:
+        bar.stage("analysing")
+        await bulk.analyze(connection, [spec.entity, *bulk.DERIVED_TABLES.get(spec.entity, ())])
+    bar.stage("committing")
+    return True
 
 
 def _tally(batch: Batch, report: FileReport, rejects: Rejects | None) -> None:

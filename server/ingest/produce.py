@@ -18,7 +18,7 @@ from server.ingest.derive import derive
 from server.ingest.files import Record
 from server.ingest.lookups import Lookups
 from server.ingest.read import CsvReader
-from server.ingest.validate import Validator
+from server.ingest.validate import Row, Validator
 
 # Rows validated and derived together: one round of batched queries per chunk.
 CHUNK_ROWS = 5000
@@ -44,6 +44,7 @@ async def batches(
     failed = False
     for chunk in _chunks(reader.rows(), CHUNK_ROWS):
         rows = [validator.parse(line, cells) for line, cells in chunk]
+        _refuse_nul(validator, rows, reader.take_nul_rows())
         await validator.check_database(connection, lookups, rows)
         valid = [row.record for row in rows if not row.problems]
         rejected = [(row.line, row.cells, row.problems) for row in rows if row.problems]
@@ -54,6 +55,14 @@ async def batches(
             await derive(connection, lookups, spec.entity, valid)
         lookups.trim()
         yield Batch(reader.bytes_read, len(valid), valid if writing else [], rejected)
+
+
+def _refuse_nul(validator: Validator, rows: list[Row], lines: list[int]) -> None:
+    if lines:  # rare: only then look for the rows
+        wanted = set(lines)
+        for row in rows:
+            if row.line in wanted:
+                validator.refuse_nul(row)
 
 
 def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:

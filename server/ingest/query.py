@@ -1,4 +1,4 @@
-"""Batched SELECTs by key: the only way ingest reads rows, so it never queries per row."""
+"""Batched SELECTs by key: how ingest reads rows into Python, never one query per row."""
 
 from __future__ import annotations
 

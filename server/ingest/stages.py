@@ -2,105 +2,84 @@
 
 Time in a stage = when it last left the stage (the next stage change after its last entry, else
 the conversation's close) - when it first entered it, whatever happened between (SPEC section 7).
+
+In set-based SQL over the conversations to refresh: the intervals they should have are computed
+into a temporary table (window functions over their stage changes in time order), then the
+stored ones that are no longer wanted are deleted and those that differ are upserted, so a
+re-import writes nothing.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.db.tables import conversations, stage_changes, stage_intervals
+from server.db.tables import stage_intervals
 from server.db.types import MICROS
-from server.ingest.files import Record
-from server.ingest.query import IN_CHUNK, chunks, select_by_keys
-from server.ingest.write import delete_rows, key_getter, upsert_rows
+from server.ingest.keyset import Key, key_table
 
-Key = tuple[str, str]
-Conversation = Row[tuple[object, ...]]
+_DESIRED = "ingest_desired_intervals"
+_KEY = [column.name for column in stage_intervals.primary_key.columns]
+_VALUES = [column.name for column in stage_intervals.columns if column.name not in _KEY]
+_COLUMNS = ", ".join(_KEY + _VALUES)
 
-# Interval columns copied from the conversation (its assignee is the interval's user).
-_COPIED = ("inbox_id", "customer_id", "country", "channel", "team_id", "theme", "pipeline")
-_CONVERSATION_COLUMNS = [
-    conversations.c.account_id,
-    conversations.c.id,
-    conversations.c.status,
-    conversations.c.closed_at,
-    conversations.c.assignee_id,
-    *(conversations.c[name] for name in _COPIED),
-]
-_CHANGE_COLUMNS = [
-    stage_changes.c.account_id,
-    stage_changes.c.conversation_id,
-    stage_changes.c.id,
-    stage_changes.c.pipeline,
-    stage_changes.c.stage,
-    stage_changes.c.entered_at,
-]
+# Ids compare by code point, as they would in Python, whatever the database's collation.
+_SELECT = f"""
+WITH ordered AS (
+    SELECT s.account_id, s.conversation_id, s.pipeline, s.stage,
+           min(s.entered_at) OVER same_stage AS first_entered,
+           lead(s.entered_at) OVER (
+               PARTITION BY s.account_id, s.conversation_id ORDER BY s.entered_at, s.id {{collate}}
+           ) AS next_entered,
+           row_number() OVER (
+               same_stage ORDER BY s.entered_at DESC, s.id {{collate}} DESC
+           ) AS from_last
+    FROM stage_changes AS s
+    JOIN {{keys}} AS k ON s.account_id = k.account_id AND s.conversation_id = k.id
+    WINDOW same_stage AS (PARTITION BY s.account_id, s.conversation_id, s.pipeline, s.stage)
+)
+SELECT c.account_id, c.id AS conversation_id, o.pipeline AS stage_pipeline, o.stage,
+       CAST(coalesce(o.next_entered, c.closed_at) - o.first_entered AS DOUBLE PRECISION)
+       / {MICROS} AS seconds,
+       c.closed_at, c.inbox_id, c.assignee_id AS user_id, c.customer_id, c.country, c.channel,
+       c.team_id, c.theme, c.pipeline
+FROM ordered AS o JOIN conversations AS c
+  ON c.account_id = o.account_id AND c.id = o.conversation_id
+WHERE o.from_last = 1 AND c.status = 'closed' AND c.closed_at IS NOT NULL
+"""
+_DELETE = f"""
+DELETE FROM stage_intervals
+WHERE EXISTS (
+    SELECT 1 FROM {{keys}} AS k
+    WHERE k.account_id = stage_intervals.account_id AND k.id = stage_intervals.conversation_id
+) AND NOT EXISTS (
+    SELECT 1 FROM {_DESIRED} AS d
+    WHERE {" AND ".join(f"d.{name} = stage_intervals.{name}" for name in _KEY)}
+)
+"""
+# SQLite needs the WHERE to tell the upsert's ON CONFLICT from a join constraint.
+_UPSERT = f"""
+INSERT INTO stage_intervals ({_COLUMNS})
+SELECT {_COLUMNS} FROM {_DESIRED} WHERE true
+ON CONFLICT ({", ".join(_KEY)}) DO UPDATE
+SET {", ".join(f"{name} = excluded.{name}" for name in _VALUES)}
+WHERE ({", ".join(f"stage_intervals.{name}" for name in _VALUES)})
+      {{distinct}} ({", ".join(f"excluded.{name}" for name in _VALUES)})
+"""
 
 
 async def refresh_stage_intervals(connection: AsyncConnection, keys: Iterable[Key]) -> None:
     """Make the intervals of these conversations match their stage changes and status."""
-    key_of = key_getter(stage_intervals)
-    for chunk in chunks(sorted(keys), IN_CHUNK):
-        closed = {
-            (c.account_id, c.id): c
-            for c in await select_by_keys(
-                connection,
-                _CONVERSATION_COLUMNS,
-                [conversations.c.account_id, conversations.c.id],
-                chunk,
-            )
-            if c.status == "closed" and c.closed_at is not None
-        }
-        by_conversation = [stage_changes.c.account_id, stage_changes.c.conversation_id]
-        changes: dict[Key, list[Row[tuple[object, ...]]]] = defaultdict(list)
-        for change in await select_by_keys(connection, _CHANGE_COLUMNS, by_conversation, closed):
-            changes[(change.account_id, change.conversation_id)].append(change)  # type: ignore[index]
-        desired: dict[tuple[object, ...], Record] = {}
-        for key, conversation in closed.items():
-            for row in _intervals(conversation, changes.get(key, [])):  # type: ignore[arg-type]
-                desired[key_of(row)] = row
-        stored = {
-            key_of(r._mapping): dict(r._mapping)
-            for r in await select_by_keys(
-                connection,
-                list(stage_intervals.columns),
-                [stage_intervals.c.account_id, stage_intervals.c.conversation_id],
-                chunk,
-            )
-        }
-        await delete_rows(connection, stage_intervals, [k for k in stored if k not in desired])
-        await upsert_rows(
-            connection,
-            stage_intervals,
-            [row for key, row in desired.items() if stored.get(key) != row],
-        )
-
-
-def _intervals(conversation: Conversation, changes: list[Row[tuple[object, ...]]]) -> list[Record]:
-    changes.sort(key=lambda c: (c.entered_at, c.id))
-    first_entered: dict[tuple[str, str], int] = {}
-    last_entry: dict[tuple[str, str], int] = {}
-    for index, change in enumerate(changes):
-        stage = (change.pipeline, change.stage)
-        first_entered.setdefault(stage, change.entered_at)  # type: ignore[arg-type]
-        last_entry[stage] = index
-    rows = []
-    for (pipeline, stage), index in last_entry.items():
-        left = changes[index + 1].entered_at if index + 1 < len(changes) else conversation.closed_at
-        rows.append(
-            {
-                "account_id": conversation.account_id,
-                "conversation_id": conversation.id,
-                "stage_pipeline": pipeline,
-                "stage": stage,
-                "seconds": (left - first_entered[(pipeline, stage)]) / MICROS,  # type: ignore[operator]
-                "closed_at": conversation.closed_at,
-                "user_id": conversation.assignee_id,
-                **{name: conversation._mapping[name] for name in _COPIED},
-            }
-        )
-    return rows
+    keys = set(keys)
+    if not keys:
+        return
+    postgres = connection.dialect.name == "postgresql"
+    table = await key_table(connection, "ingest_stage_keys", keys)
+    select = _SELECT.format(keys=table, collate='COLLATE "C"' if postgres else "")
+    await connection.exec_driver_sql(f"DROP TABLE IF EXISTS {_DESIRED}")
+    drop = "ON COMMIT DROP" if postgres else ""
+    await connection.exec_driver_sql(f"CREATE TEMPORARY TABLE {_DESIRED} {drop} AS {select}")
+    await connection.exec_driver_sql(_DELETE.format(keys=table))
+    distinct = "IS DISTINCT FROM" if postgres else "IS NOT"
+    await connection.exec_driver_sql(_UPSERT.format(distinct=distinct))

@@ -12,6 +12,8 @@ from server.ingest.parse import Invalid
 from server.ingest.query import select_by_keys
 
 REQUIRED = "required, but empty"
+# PostgreSQL refuses it in text; refused on SQLite too, so a file imports the same on both.
+NUL_CHARACTER = "contains a NUL character (\\x00), which cannot be stored"
 
 # How a reference names the thing that does not exist.
 _SINGULAR = {
@@ -51,6 +53,7 @@ class Validator:
             (i, f.name, f.target, f.parse, f.required, f.default) for i, f in present if f.parse
         ]
         self._position = position
+        self._header = header
         self._absent = {f.target: f.default for f in spec.fields if f.name not in position}
         self._names = {f.target: f.name for f in spec.fields}
         self._references = [(f.name, f.target, f.references) for f in spec.fields if f.references]
@@ -92,6 +95,13 @@ class Validator:
             problems.extend(self.spec.rule(record))
         self._check_duplicate(row)
         return row
+
+    def refuse_nul(self, row: Row) -> None:
+        """A row holding NUL characters: each cell with one is a problem."""
+        for index, cell in enumerate(row.cells):
+            if "\x00" in cell:
+                name = self._header[index] if index < self._width else "row"
+                row.problems.append((name, NUL_CHARACTER))
 
     async def check_database(
         self, connection: AsyncConnection, lookups: Lookups, rows: list[Row]

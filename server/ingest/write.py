@@ -1,39 +1,30 @@
 """Writing rows: upserts by primary key of only the rows that differ from what is stored.
 
-Comparing with the stored rows first (one SELECT per chunk) is what tells the cascade which rows
-changed, and what makes a second import of the same files write nothing at all.
+Comparing with the stored rows first is what tells the cascade which rows changed, and what makes
+a second import of the same files write nothing at all. SQLite compares in Python (one SELECT per
+chunk, in process) and writes with executemany; PostgreSQL stages and compares in SQL
+(server.ingest.write_postgres).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from functools import cache
 from operator import itemgetter
-from typing import Any
 
-from sqlalchemy import BindParameter, Dialect, Table, bindparam, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Table, bindparam, select
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.ingest import write_postgres
 from server.ingest.files import Record
 from server.ingest.query import chunks, select_by_keys
+from server.ingest.write_common import Change, defaulted, key_getter, key_names, scalar_default
 
 # Rows per executemany: large enough to amortise each round trip, small enough for memory.
 WRITE_CHUNK = 5000
 
-Change = tuple[Record | None, Record]  # (the stored row before, the row written)
-
-
-@cache
-def key_getter(table: Table) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
-    """row -> its primary key tuple."""
-    names = [column.name for column in table.primary_key.columns]
-    if len(names) == 1:
-        name = names[0]
-        return lambda row: (row[name],)
-    return itemgetter(*names)
+__all__ = ["Change", "NewAccounts", "write_changes"]
 
 
 class NewAccounts:
@@ -66,6 +57,8 @@ async def write_changes(
     """
     if not rows:
         return []
+    if connection.dialect.name == "postgresql":
+        return await write_postgres.write_changes(connection, table, rows, all_new=all_new)
     if all_new:
         changes: list[Change] = [(None, row) for row in rows]
     else:
@@ -78,145 +71,46 @@ async def write_changes(
         )
         before = {key_of(r._mapping): dict(r._mapping) for r in stored}
         changes = [(old, row) for row in rows if (old := before.get(key_of(row))) != row]
-    await upsert_rows(connection, table, [new for _, new in changes])
+    if changes:
+        await _upsert(connection, table, [new for _, new in changes])
     return changes
 
 
-async def upsert_rows(connection: AsyncConnection, table: Table, rows: Sequence[Record]) -> None:
-    """INSERT … ON CONFLICT (primary key) DO UPDATE, in chunks; rows share their columns."""
-    if rows:
-        await _upsert(connection.dialect, table, tuple(rows[0])).run(connection, rows)
-
-
-async def update_rows(connection: AsyncConnection, table: Table, rows: Sequence[Record]) -> None:
-    """UPDATE stored rows by primary key: each row holds its key and the columns to set."""
-    if rows:
-        await _update(connection.dialect, table, tuple(rows[0])).run(connection, rows)
-
-
-async def delete_rows(
-    connection: AsyncConnection, table: Table, keys: Sequence[tuple[Any, ...]]
-) -> None:
-    if keys:
-        names = _key_names(table)
-        rows = [dict(zip(names, key, strict=True)) for key in keys]
-        await _delete(connection.dialect, table).run(connection, rows)
-
-
-@dataclass(frozen=True)
-class _Statement:
-    """A statement compiled once and run on the driver: each row costs one tuple, and values go
-    unprocessed (rows already hold stored values: Timestamps as integer microseconds).
-
-    Row-wise statements run as executemany. Columnar ones (PostgreSQL) run once per chunk with
-    an array of each column's values, which the server unnests: one statement instead of
-    thousands, several times faster.
-    """
-
-    sql: str
-    slots: tuple[tuple[str | None, object], ...]  # per parameter: the row's key, or a constant
-    columnar: bool
-
-    async def run(self, connection: AsyncConnection, rows: Sequence[Record]) -> None:
-        for chunk in chunks(rows, WRITE_CHUNK):
-            await connection.exec_driver_sql(self.sql, self._parameters(chunk))
-
-    def _parameters(self, rows: Sequence[Record]) -> Any:
-        if self.columnar:
-            return tuple(
-                [row[key] for row in rows] if key is not None else constant
-                for key, constant in self.slots
-            )
-        keys = [key for key, _ in self.slots if key is not None]
-        constants = tuple(constant for key, constant in self.slots if key is None)
-        # Tables declare defaulted columns last (a conversation's reply counts), so one tuple
-        # concatenation per row completes its parameters.
-        assert [key for key, _ in self.slots[: len(keys)]] == keys, "defaulted columns come last"
-        assert len(keys) > 1  # a key and a value at least, so itemgetter makes tuples
-        values = itemgetter(*keys)
-        if constants:
-            return [values(row) + constants for row in rows]
-        return [values(row) for row in rows]
+async def _upsert(connection: AsyncConnection, table: Table, rows: Sequence[Record]) -> None:
+    """SQLite: one compiled INSERT … ON CONFLICT run as executemany over plain tuples, the
+    row's values then its missing columns' defaults (values go unprocessed: rows already hold
+    stored values, Timestamps as integer microseconds)."""
+    sql, order, constants = _sqlite_upsert(table, tuple(rows[0]))
+    values = itemgetter(*order)  # rows hold a key and a value at least: tuples
+    for chunk in chunks(rows, WRITE_CHUNK):
+        await connection.exec_driver_sql(sql, [values(row) + constants for row in chunk])
 
 
 @cache
-def _upsert(dialect: Dialect, table: Table, names: tuple[str, ...]) -> _Statement:
-    insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
-    if dialect.name == "postgresql":
-        source = _unnest(table, names)
-        statement = insert(table).from_select(list(names), select(*source.c))
-    else:
-        statement = insert(table).values({name: _row(name) for name in names})
-    keys = _key_names(table)
+def _sqlite_upsert(
+    table: Table, names: tuple[str, ...]
+) -> tuple[str, tuple[str, ...], tuple[object, ...]]:
+    """(SQL, the row's columns in parameter order, the defaults that follow them)."""
+    missing = defaulted(table, names)
+    statement = sqlite.insert(table).values(
+        {name: bindparam(f"{_ROW}{name}") for name in (*names, *missing)}
+    )
+    keys = key_names(table)
     updated = {name: statement.excluded[name] for name in names if name not in keys}
     if updated:
         statement = statement.on_conflict_do_update(index_elements=keys, set_=updated)
     else:
         statement = statement.on_conflict_do_nothing(index_elements=keys)
-    return _compile(dialect, table, statement)
+    compiled = statement.compile(dialect=sqlite.dialect())
+    assert compiled.positiontup is not None
+    order = tuple(name.removeprefix(_ROW) for name in compiled.positiontup)
+    given = tuple(name for name in order if name in names)
+    # Tables declare defaulted columns last (a conversation's reply counts), so one tuple
+    # concatenation per row completes its parameters.
+    assert order == (*given, *(n for n in order if n not in names)), "defaulted columns last"
+    constants = tuple(scalar_default(table, name) for name in order[len(given) :])
+    return str(compiled), given, constants
 
 
-@cache
-def _update(dialect: Dialect, table: Table, names: tuple[str, ...]) -> _Statement:
-    keys = _key_names(table)
-    values = [name for name in names if name not in keys]
-    if dialect.name == "postgresql":
-        source = _unnest(table, names)
-        statement = (
-            update(table)
-            .values({name: source.c[name] for name in values})
-            .where(*(table.c[name] == source.c[name] for name in keys))
-        )
-    else:
-        statement = (
-            update(table)
-            .values({name: _row(name) for name in values})
-            .where(*(table.c[name] == _row(name) for name in keys))
-        )
-    return _compile(dialect, table, statement)
-
-
-@cache
-def _delete(dialect: Dialect, table: Table) -> _Statement:
-    statement = delete(table).where(*(table.c[name] == _row(name) for name in _key_names(table)))
-    return _compile(dialect, table, statement, columnar=False)
-
-
-def _row(name: str) -> BindParameter[Any]:
-    # SQLAlchemy keeps the column names for parameters of its own (the defaults it adds).
-    return bindparam(f"{_ROW}{name}")
-
-
-def _unnest(table: Table, names: tuple[str, ...]) -> Any:
-    """unnest(array of each column's values) AS source(columns…): the rows of a chunk."""
-    arrays = [bindparam(f"{_ROW}{name}", type_=ARRAY(table.c[name].type)) for name in names]
-    return func.unnest(*arrays).table_valued(*names).render_derived(name="source")
-
-
-def _compile(
-    dialect: Dialect, table: Table, statement: Any, *, columnar: bool | None = None
-) -> _Statement:
-    compiled = statement.compile(dialect=dialect)
-    assert compiled.positiontup is not None  # both drivers take positional parameters
-    slots = tuple(
-        (name.removeprefix(_ROW), None)
-        if name.startswith(_ROW)
-        else (None, _scalar_default(table, name))
-        for name in compiled.positiontup
-    )
-    if columnar is None:
-        columnar = dialect.name == "postgresql"
-    return _Statement(str(compiled), slots, columnar)
-
-
+# SQLAlchemy keeps the column names for parameters of its own.
 _ROW = "row_"
-
-
-def _key_names(table: Table) -> list[str]:
-    return [column.name for column in table.primary_key.columns]
-
-
-def _scalar_default(table: Table, name: str) -> object:
-    default = table.c[name].default
-    assert default is not None and default.is_scalar, f"{table.name}.{name} needs a value"
-    return default.arg  # type: ignore[attr-defined]
