@@ -229,23 +229,27 @@ def schema() -> None:
 
 @app.command()
 def plugins() -> None:
-    """List installed plugins with their metrics, dimensions and filters."""
+    """List installed plugins with their versions, metrics, dimensions and filters."""
+    from server.hookspecs import API_VERSION
     from server.metrics.declarations import value_name
     from server.plugins import registry
 
     reg = registry()
-    table = Table("plugin", "metrics", "values", "dimensions", "filters")
+    table = Table("plugin", "version", "metrics", "values", "dimensions", "filters")
     for plugin in reg.plugins:
         metrics = [m for m in reg.metrics if reg.owners[m.name] == plugin]
         dimensions = [d for d in reg.dimensions if reg.owners[d.name] == plugin]
         table.add_row(
             plugin,
+            reg.versions[plugin],
             ", ".join(m.name for m in metrics),
             ", ".join(value_name(m.name, v) for m in metrics for v in m.values),
             ", ".join(d.name for d in dimensions),
             ", ".join(d.filter for d in dimensions if d.filter),
         )
-    Console(width=200).print(table)
+    output = Console(width=200)
+    output.print(f"plugin API {API_VERSION}")
+    output.print(table)
 
 
 @db_app.command("upgrade")

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field, replace
 
 DEFAULT_DATABASE_URL = "sqlite:///rapport.db"
+PLUGIN_PREFIX = "RAPPORT_PLUGIN_"
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,10 @@ class Settings:
     # bench/dashboard.py on the benchmark data (docs/performance.md): split on PostgreSQL, where
     # each survey's statement is an index-only scan; shared on SQLite, where one scan is cheaper.
     split_metrics: bool | None = None
+    # Plugin settings (server/plugin_config.py): the RAPPORT_PLUGIN_* variables, and the TOML file
+    # of $RAPPORT_PLUGINS_FILE; validated against each plugin's declarations when plugins load.
+    plugin_environment: frozenset[tuple[str, str]] = frozenset()
+    plugins_file: str | None = None
 
     def splits_metrics(self, dialect: str) -> bool:
         return self.split_metrics if self.split_metrics is not None else dialect == "postgresql"
@@ -47,6 +52,10 @@ def load_settings() -> Settings:
         database_url=os.environ.get("RAPPORT_DATABASE_URL") or DEFAULT_DATABASE_URL,
         disabled_plugins=frozenset(p.strip() for p in disabled.split(",") if p.strip()),
         split_metrics=_flag(os.environ.get("RAPPORT_SPLIT_METRICS", "")),
+        plugin_environment=frozenset(
+            (name, value) for name, value in os.environ.items() if name.startswith(PLUGIN_PREFIX)
+        ),
+        plugins_file=os.environ.get("RAPPORT_PLUGINS_FILE") or None,
     )
 
 

@@ -7,6 +7,9 @@ Adds to the schema:
 - `MetricValue` members `SLA_RESPONDED`, `SLA_WITHIN_TARGET`, `SLA_RATE`, `SLA_MEDIAN`, `SLA_P90`;
 - `Dimension.CUSTOMER`, labelled with customer names, and `ReportFilter.customers: [ID!]`.
 
+Configured by one setting, `target_seconds` (default 3600): `RAPPORT_PLUGIN_SLA_TARGET_SECONDS=1800`
+or `target_seconds = 1800` in the `[sla]` table of the file named by `RAPPORT_PLUGINS_FILE`.
+
 Everything here is a declaration: Rapport plans, scopes and runs the SQL.
 """
 
@@ -27,8 +30,15 @@ from server.metrics.declarations import (
     Percentile,
 )
 from server.metrics.facts import CONVERSATIONS_FIRST_RESPONSE
+from server.plugin_config import PluginSettings, Setting
 
-TARGET_SECONDS = 3600  # the SLA: a first human reply within one hour of creation
+TARGET = Setting(
+    "target_seconds",
+    int,
+    default=3600,
+    description="the SLA: a first human reply within this many seconds of creation",
+    minimum=1,
+)
 
 
 def first_response_seconds(t: Table) -> ColumnElement[float]:
@@ -39,34 +49,35 @@ def first_response_seconds(t: Table) -> ColumnElement[float]:
 # --- the metric -------------------------------------------------------------------------------
 
 
-@strawberry.type(description="First-response SLA: conversations answered within one hour.")
+@strawberry.type(description="First-response SLA: conversations answered within the target.")
 class Sla:
     responded: int = strawberry.field(description="conversations first answered in the period")
-    within_target: int = strawberry.field(description="of those, answered within one hour")
+    within_target: int = strawberry.field(description="of those, answered within the target")
     rate: float | None = strawberry.field(description="withinTarget / responded × 100")
     median: float | None = strawberry.field(description="median first-response time, seconds")
     p90: float | None = strawberry.field(description="90th percentile, seconds")
 
 
-SLA = Metric(
-    name="sla",
-    description="First-response SLA: share of conversations first answered within one hour.",
-    fact=CONVERSATIONS_FIRST_RESPONSE,
-    parts={
-        "responded": Count(),
-        "within_target": Count(lambda t: first_response_seconds(t) <= TARGET_SECONDS),
-        "median": Percentile(first_response_seconds, 0.5),
-        "p90": Percentile(first_response_seconds, 0.9),
-    },
-    values={
-        "responded": PartValue("responded"),
-        "withinTarget": PartValue("within_target"),
-        "rate": Percent("within_target", "responded"),
-        "median": PartValue("median"),
-        "p90": PartValue("p90"),
-    },
-    result=Sla,  # built as Sla(responded=…, within_target=…, rate=…, median=…, p90=…)
-)
+def sla_metric(target_seconds: int) -> Metric:
+    return Metric(
+        name="sla",
+        description="First-response SLA: share of conversations first answered within the target.",
+        fact=CONVERSATIONS_FIRST_RESPONSE,
+        parts={
+            "responded": Count(),
+            "within_target": Count(lambda t: first_response_seconds(t) <= target_seconds),
+            "median": Percentile(first_response_seconds, 0.5),
+            "p90": Percentile(first_response_seconds, 0.9),
+        },
+        values={
+            "responded": PartValue("responded"),
+            "withinTarget": PartValue("within_target"),
+            "rate": Percent("within_target", "responded"),
+            "median": PartValue("median"),
+            "p90": PartValue("p90"),
+        },
+        result=Sla,  # built as Sla(responded=…, within_target=…, rate=…, median=…, p90=…)
+    )
 
 
 # --- the dimension ----------------------------------------------------------------------------
@@ -91,8 +102,13 @@ CUSTOMER = Dimension(
 
 
 @hookimpl
-def rapport_metrics() -> list[Metric]:
-    return [SLA]
+def rapport_settings() -> list[Setting]:
+    return [TARGET]
+
+
+@hookimpl
+def rapport_metrics(settings: PluginSettings) -> list[Metric]:
+    return [sla_metric(settings["target_seconds"])]
 
 
 @hookimpl
