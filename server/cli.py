@@ -31,8 +31,10 @@ app = typer.Typer(
 )
 token_app = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_help=True)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+plugin_app = typer.Typer(help="Write plugins.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 app.add_typer(db_app, name="db")
+app.add_typer(plugin_app, name="plugin")
 
 console = Console()
 T = TypeVar("T")
@@ -250,6 +252,21 @@ def plugins() -> None:
     output = Console(width=200)
     output.print(f"plugin API {API_VERSION}")
     output.print(table)
+
+
+@plugin_app.command("new")
+def plugin_new(
+    name: Annotated[str, typer.Argument(help="the plugin's name, e.g. first_reply")],
+    directory: Annotated[Path, typer.Option(help="where to create rapport-NAME/")] = Path("."),
+) -> None:
+    """Create a plugin package: pyproject.toml with the entry point, a metric, a test, a README."""
+    from server.plugins import registry
+    from server.scaffold import create_plugin
+
+    installed = registry()
+    taken = set(installed.plugins) | {metric.name for metric in installed.metrics}
+    project = create_plugin(name, directory, taken)
+    print(f"created {project}: pip install -e '{project}[test]', then run pytest there")
 
 
 @db_app.command("upgrade")

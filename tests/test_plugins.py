@@ -118,7 +118,11 @@ def test_every_hookspec_is_typed_documented_and_in_the_plugin_guide(name: str) -
 def test_the_plugin_guide_shows_the_complete_example_plugin() -> None:
     """Every line of the example project's code is in the guide, in one piece."""
     guide = DOCS.read_text()
-    for path in (EXAMPLE / "pyproject.toml", EXAMPLE / "rapport_sla" / "__init__.py"):
+    for path in (
+        EXAMPLE / "pyproject.toml",
+        EXAMPLE / "rapport_sla" / "__init__.py",
+        EXAMPLE / "tests" / "test_sla.py",
+    ):
         code = path.read_text().rstrip("\n")
         assert f"\n{code}\n```" in guide, f"docs/plugins.md does not show {path.name} in full"
     for subject in ("RAPPORT_DISABLE_PLUGINS=nps,ces", "SLA_RATE", "CONVERSATIONS_FIRST_RESPONSE"):
