@@ -8,11 +8,12 @@ queries and runs them all at once (report_plan.py); the fields below only read t
 
 from __future__ import annotations
 
+import inspect
 import statistics
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.dataloader import DataLoader
@@ -20,13 +21,13 @@ from strawberry.types import Info
 
 from server.db.tables import ratings
 from server.errors import UserError
-from server.metrics.declarations import LabelTable
+from server.metrics.declarations import LabelTable, Metric, argument_values, python_name
 from server.metrics.executor import run_queries
 from server.metrics.facts import CONVERSATIONS_CREATED, RATINGS, Fact
-from server.metrics.query import Grouping, Order
+from server.metrics.query import Grouping, MetricCall, Order
 from server.metrics.results import GroupKey, QueryResult
 from server.metrics.sql import dimension_expression, instant
-from server.metrics.time import Granularity, Period, Shift
+from server.metrics.time import Days, Granularity, Period, Shift
 from server.schema.context import Context
 from server.schema.filters import Survey
 from server.schema.pagination import DEFAULT_FIRST, Connection
@@ -98,6 +99,10 @@ class ReportRequest:
         return self.results.get(query_key(context, grouping, order))
 
 
+class NotPlanned(UserError):
+    """A report field whose numbers the planner did not prepare: said, never a quiet null."""
+
+
 @dataclass
 class Node:
     """What backs a Report, a ReportGroup or a ReportBucket: a group of one query's result."""
@@ -105,19 +110,40 @@ class Node:
     request: ReportRequest
     context: NodeContext
     key: GroupKey  # the entity key if any, then dimension keys, then the bucket index
-    days: int
+    days: Days  # the local days of the period or bucket
 
-    def metric(self, name: str, grouping: Grouping, order: Order | None = None) -> Any:
+    def metric(self, call: MetricCall, grouping: Grouping, order: Order | None = None) -> Any:
         result = self.request.result(self.context, grouping, order)
         if result is None:
-            return None
-        return result.metric(self.key, name, self.days)
+            raise NotPlanned(f"report field `{call[0]}` was not planned for this selection")
+        return result.metric(self.key, call, self.days)
 
 
-def _metric_resolver(name: str, grouping_of: Any) -> Any:
-    def resolve(root: Any) -> Any:
-        return root.node.metric(name, *grouping_of(root))
+def _metric_resolver(metric: Metric, grouping_of: Any) -> Any:
+    """A resolver for a metric field, with one keyword argument per declared metric argument."""
 
+    def resolve(root: Any, **given: Any) -> Any:
+        arguments = {name: given.get(python_name(name)) for name in metric.arguments}
+        call = (metric.name, argument_values(metric, arguments))
+        return root.node.metric(call, *grouping_of(root))
+
+    parameters = [inspect.Parameter("root", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    annotations: dict[str, Any] = {}
+    for name, argument in metric.arguments.items():
+        annotation = Annotated[
+            argument.type | None, strawberry.argument(description=argument.description)
+        ]
+        parameters.append(
+            inspect.Parameter(
+                python_name(name),
+                inspect.Parameter.KEYWORD_ONLY,
+                default=None,
+                annotation=annotation,
+            )
+        )
+        annotations[python_name(name)] = annotation
+    resolve.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    resolve.__annotations__ = annotations
     return resolve
 
 
@@ -137,7 +163,7 @@ def _with_metrics(cls: type, grouping_of: Any) -> type:
     """Add one nullable field per installed metric to a report type."""
     for metric in REGISTRY.metrics:
         field = strawberry.field(
-            resolver=_metric_resolver(metric.name, grouping_of),
+            resolver=_metric_resolver(metric, grouping_of),
             description=metric.description,
             graphql_type=metric.result | None,
         )
@@ -167,9 +193,7 @@ def _series(node: Node, dimensions: tuple[str, ...], granularity: Granularity) -
     period = context.filter.period
     return [
         ReportBucket(
-            node=Node(
-                node.request, context, (*node.key, index), (bucket.end - bucket.start).days + 1
-            ),
+            node=Node(node.request, context, (*node.key, index), bucket.local_days),
             grouping=grouping,
             start=bucket.start,
             end=bucket.end,
@@ -214,7 +238,7 @@ class ReportGroupBase:
     @strawberry.field(description="the same group in an earlier period")
     def previous(self, shift: ShiftEnum | None = Shift.PERIOD) -> ReportGroup:  # type: ignore[valid-type]
         context = self.node.context.shifted(Shift(enum_name(shift or Shift.PERIOD)))
-        node = Node(self.node.request, context, self.node.key, context.filter.period.days)
+        node = Node(self.node.request, context, self.node.key, context.filter.period.local_days)
         return ReportGroup(node=node, by=self.by, order=None)
 
 
@@ -257,7 +281,7 @@ class ReportBase:
     def previous(self, shift: ShiftEnum | None = Shift.PERIOD) -> Report:  # type: ignore[valid-type]
         context = self.node.context.shifted(Shift(enum_name(shift or Shift.PERIOD)))
         return Report(
-            node=Node(self.node.request, context, self.node.key, context.filter.period.days)
+            node=Node(self.node.request, context, self.node.key, context.filter.period.local_days)
         )
 
     @strawberry.field(description="every calendar bucket of the period, empty ones included")
@@ -278,7 +302,10 @@ class ReportBase:
         context = self.node.context
         result = self.node.request.result(context, context.grouping(dimensions), order)
         if result is None:
-            return []
+            raise UserError(
+                "breakdown: select at least one metric in its groups (or in their series or "
+                "previous): groups are the keys where an asked metric has rows"
+            )
         keys = result.ordered_keys(self.node.days, prefix=self.node.key)
         return [
             ReportGroup(
@@ -343,11 +370,12 @@ class ReportBase:
         name = enum_name(value)
         context = self.node.context
         result = self.node.request.result(context, context.grouping((), Granularity.DAY))
-        assert result is not None, "planned by SelectionPlanner.report"
+        if result is None:
+            raise NotPlanned("report field `daily` was not planned for this selection")
         figures = [
             figure
-            for index in range(self._period.days)
-            if (figure := result.value((*self.node.key, index), name, 1)) is not None
+            for index, day in enumerate(self._period.dates())
+            if (figure := result.value((*self.node.key, index), name, Days(day, day))) is not None
         ]
         if not figures:
             return DailyAggregate(mean=None, median=None, min=None, max=None, days=0)
@@ -419,7 +447,7 @@ async def resolve_report(info: Info[Context, Any], report_filter: Any) -> Any:
     planner.report(_selections(info), node_context)
     request = ReportRequest.of(context)
     await request.run(planner)
-    return Report(node=Node(request, node_context, (), node_context.filter.period.days))
+    return Report(node=Node(request, node_context, (), node_context.filter.period.local_days))
 
 
 async def resolve_entity_report(
@@ -441,7 +469,7 @@ async def resolve_entity_report(
             planner.report(selections, node_context)
             request = ReportRequest.of(context)
             await request.run(planner)
-            days = node_context.filter.period.days
+            days = node_context.filter.period.local_days
             return [Report(node=Node(request, node_context, (i,), days)) for i in ids]
 
         loader = context.cache[cache_key] = DataLoader(load_fn=load)
