@@ -15,6 +15,7 @@ import pluggy
 from server import hookspecs
 from server.errors import UserError
 from server.metrics.declarations import Dimension, Metric, Value, value_name
+from server.metrics.derived import resolve_references
 from server.metrics.facts import ALL_FACTS
 from server.plugin_config import PluginSettings, Setting, check_declarations, resolve
 from server.settings import Settings, load_settings
@@ -110,8 +111,10 @@ def build_registry(manager: pluggy.PluginManager, settings: Settings | None = No
         dimensions.append(dimension)
     for plugin_name, metric in _declarations(manager, "rapport_metrics", configuration):
         _claim(owners, metric.name, plugin_name, "metric field")
-        _check_metric(metric, plugin_name)
         metrics.append(metric)
+    metrics = resolve_references(metrics, owners.__getitem__)
+    for metric in metrics:
+        _check_metric(metric, owners[metric.name])
     values: dict[str, str] = {}
     distributions = _distributions()
     for metric in metrics:
