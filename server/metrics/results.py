@@ -38,7 +38,9 @@ class QueryResult:
                     parts = group.setdefault((planned.metric.name, planned.arguments), {})
                     value = _plain(planned.part.kind, value)
                     if statement.split:
-                        if value is not None:
+                        # A split key another metric's rows brought, where this part has none
+                        # (NULL, or a count of 0), is no key of this part.
+                        if value:
                             parts.setdefault(planned.name, {})[split] = value
                     else:
                         parts[planned.name] = value

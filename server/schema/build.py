@@ -27,7 +27,7 @@ from strawberry.tools import merge_types
 
 from server.errors import UserError
 from server.schema.records import RecordQuery
-from server.schema.report import ReportQuery
+from server.schema.report.root import ReportQuery
 from server.settings import Limits, Settings, load_settings
 
 logger = logging.getLogger("rapport.errors")

@@ -24,6 +24,7 @@ from graphql import (
     get_named_type,
 )
 from graphql.execution.values import VariableValues, get_argument_values
+from strawberry.types import Info
 
 from server.errors import UserError
 from server.metrics.declarations import argument_values
@@ -33,7 +34,7 @@ from server.plugins import Registry
 from server.security.scope import Scope
 from server.settings import Limits
 
-DEFAULT_LIMIT = 100  # breakdown(limit:), as declared in report.py
+DEFAULT_LIMIT = 100  # breakdown(limit:), as declared in types.py
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,11 @@ class Field:
     name: str
     arguments: dict[str, Any]
     selections: list[Field]
+
+
+def selections(info: Info[Any, Any]) -> list[Field]:
+    """The fields selected under the report field being resolved, fragments flattened."""
+    return selected_fields(info._raw_info)
 
 
 def selected_fields(info: GraphQLResolveInfo) -> list[Field]:
