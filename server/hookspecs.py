@@ -14,7 +14,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pluggy
+from sqlalchemy import Table
 
+from server.ingest.files import CsvFile
 from server.metrics.declarations import Dimension, Metric
 from server.plugin_config import PluginSettings, Setting
 
@@ -36,6 +38,27 @@ def rapport_settings() -> Sequence[Setting]:
     TOML file named by `RAPPORT_PLUGINS_FILE`, else the default; the other hooks receive them,
     validated, as their `settings` argument. A value of the wrong type, an unknown key or a missing
     required value stops start-up naming the plugin and the key.
+    """
+
+
+@hookspec
+def rapport_tables(settings: PluginSettings) -> Sequence[Table]:
+    """Declare the plugin's own tables, as SQLAlchemy Core `Table`s (on a `MetaData` of its own).
+
+    Called once at start-up. Each table is named `<plugin>_…` and has `account_id` and `inbox_id`
+    columns, which scope reads; `rapport db upgrade` (and every command that migrates) creates it
+    when missing and stops when it exists without a declared column. Facts (`Fact(name, table,
+    time column, description)`) and dimensions can then read it, scoped by the core.
+    """
+
+
+@hookspec
+def rapport_files(settings: PluginSettings) -> Sequence[CsvFile]:
+    """Declare CSV files filling the plugin's tables, with the core's declarative file rules.
+
+    Called once at start-up. Return `server.ingest.files.CsvFile`s (columns as `Field`s with
+    parsers, required cells, references to the core's entities, a row rule); `rapport import`
+    reads them after the core's files, validating and upserting them as it does the core's.
     """
 
 

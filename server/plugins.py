@@ -11,13 +11,16 @@ from types import MappingProxyType
 from typing import Any
 
 import pluggy
+from sqlalchemy import Table
 
 from server import hookspecs
 from server.errors import UserError
+from server.ingest.files import CsvFile
 from server.metrics.declarations import Dimension, Metric, Value, value_name
 from server.metrics.derived import resolve_references
 from server.metrics.facts import ALL_FACTS
 from server.plugin_config import PluginSettings, Setting, check_declarations, resolve
+from server.plugin_data import check_file, check_table
 from server.settings import Settings, load_settings
 
 
@@ -35,6 +38,8 @@ class Registry:
     owners: dict[str, str]  # metric or dimension name -> plugin name
     versions: dict[str, str]  # plugin name -> its distribution and version
     configuration: dict[str, PluginSettings]  # plugin name -> its validated settings
+    tables: tuple[tuple[str, Table], ...]  # (plugin name, table) of plugin-owned tables
+    files: tuple[CsvFile, ...]  # CSV files filling them, imported after the core's
 
     # Lookups run for every group of every report: computed once (the registry never changes).
 
@@ -99,6 +104,16 @@ def build_registry(manager: pluggy.PluginManager, settings: Settings | None = No
     configuration = resolve(
         _declared_settings(manager), settings.plugin_environment, settings.plugins_file
     )
+    table_owners: dict[str, str] = {}
+    plugin_tables = [
+        (plugin_name, check_table(plugin_name, table, table_owners))
+        for plugin_name, table in _declarations(manager, "rapport_tables", configuration)
+    ]
+    file_names: set[str] = set()
+    files = [
+        check_file(plugin_name, file, (t for p, t in plugin_tables if p == plugin_name), file_names)
+        for plugin_name, file in _declarations(manager, "rapport_files", configuration)
+    ]
     owners: dict[str, str] = {}
     dimensions: list[Dimension] = []
     metrics: list[Metric] = []
@@ -107,7 +122,7 @@ def build_registry(manager: pluggy.PluginManager, settings: Settings | None = No
         _claim(owners, dimension.name, plugin_name, "dimension")
         if dimension.filter:
             _claim(filters, dimension.filter, plugin_name, "filter argument")
-        _check_columns(dimension, plugin_name)
+        _check_columns(dimension, plugin_name, [table for _, table in plugin_tables])
         dimensions.append(dimension)
     for plugin_name, metric in _declarations(manager, "rapport_metrics", configuration):
         _claim(owners, metric.name, plugin_name, "metric field")
@@ -127,6 +142,8 @@ def build_registry(manager: pluggy.PluginManager, settings: Settings | None = No
         owners=owners,
         versions={name: distributions.get(name, "-") for name, _ in manager.list_name_plugin()},
         configuration=configuration,
+        tables=tuple(plugin_tables),
+        files=tuple(files),
     )
 
 
@@ -200,8 +217,9 @@ def _claim(owners: dict[str, str], name: str, plugin_name: str, what: str) -> No
     owners[name] = plugin_name
 
 
-def _check_columns(dimension: Dimension, plugin_name: str) -> None:
+def _check_columns(dimension: Dimension, plugin_name: str, plugin_tables: list[Table]) -> None:
     tables = {fact.table_name: fact.table for fact in ALL_FACTS}
+    tables.update((table.name, table) for table in plugin_tables)
     for table_name, column in dimension.columns.items():
         if table_name not in tables or column not in tables[table_name].c:
             raise PluginError(

@@ -81,15 +81,26 @@ async def _migrate(url: str) -> None:
 
 
 async def _truncate(url: str) -> None:
-    from sqlalchemy import text
+    """Empty every table, and drop tables that neither the core nor an installed plugin declares
+    (left by a test that ran `rapport` with another plugin installed), so each test starts alike."""
+    from sqlalchemy import Connection, inspect, text
 
     from server.db.engine import create_engine
     from server.db.tables import metadata
+    from server.plugins import registry
+
+    tables = [*metadata.sorted_tables, *(table for _, table in registry().tables)]
+    known = {table.name for table in tables} | {"alembic_version"}
+
+    def strangers(connection: Connection) -> list[str]:
+        return [name for name in inspect(connection).get_table_names() if name not in known]
 
     engine = create_engine(url)
     try:
         async with engine.begin() as connection:
-            names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+            for name in await connection.run_sync(strangers):
+                await connection.execute(text(f'DROP TABLE "{name}"'))
+            names = ", ".join(f'"{t.name}"' for t in tables)
             await connection.execute(text(f"TRUNCATE {names}"))
     finally:
         await engine.dispose()

@@ -101,8 +101,10 @@ def hook_specs() -> list[tuple[str, object]]:
 def test_the_hookspecs_are_the_declaration_hooks() -> None:
     assert [name for name, _ in hook_specs()] == [
         "rapport_dimensions",
+        "rapport_files",
         "rapport_metrics",
         "rapport_settings",
+        "rapport_tables",
     ]
 
 
@@ -121,6 +123,7 @@ def test_the_plugin_guide_shows_the_complete_example_plugin() -> None:
     for path in (
         EXAMPLE / "pyproject.toml",
         EXAMPLE / "rapport_sla" / "__init__.py",
+        EXAMPLE / "rapport_sla" / "reviews.py",
         EXAMPLE / "tests" / "test_sla.py",
     ):
         code = path.read_text().rstrip("\n")

@@ -110,10 +110,20 @@ def test_the_installed_plugin_adds_its_metric_dimension_and_filter(
 
     listed = parse_plugins_table(run_rapport("plugins", cwd=tmp_path, pythonpath=sla_site).stdout)
     assert listed["sla"] == {
-        "metrics": {"sla"},
-        "values": {"SLA_RESPONDED", "SLA_WITHIN_TARGET", "SLA_RATE", "SLA_MEDIAN", "SLA_P90"},
-        "dimensions": {"CUSTOMER"},
-        "filters": {"customers"},
+        "metrics": {"sla", "slaReviews"},
+        "values": {
+            "SLA_RESPONDED",
+            "SLA_WITHIN_TARGET",
+            "SLA_RATE",
+            "SLA_MEDIAN",
+            "SLA_P90",
+            "SLA_REVIEWS_REVIEWED",
+            "SLA_REVIEWS_EXCUSED",
+            "SLA_REVIEWS_EXCUSED_PERCENT",
+            "SLA_REVIEWS_REVIEWED_PERCENT",
+        },
+        "dimensions": {"CUSTOMER", "SLA_VERDICT"},
+        "filters": {"customers", "slaVerdicts"},
     }
 
 

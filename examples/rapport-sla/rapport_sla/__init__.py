@@ -5,7 +5,11 @@ Adds to the schema:
 - `Report.sla { responded withinTarget rate median p90 }` (and on `ReportGroup`, `ReportBucket`),
   over conversations whose first human reply falls in the period;
 - `MetricValue` members `SLA_RESPONDED`, `SLA_WITHIN_TARGET`, `SLA_RATE`, `SLA_MEDIAN`, `SLA_P90`;
-- `Dimension.CUSTOMER`, labelled with customer names, and `ReportFilter.customers: [ID!]`.
+- `Dimension.CUSTOMER`, labelled with customer names, and `ReportFilter.customers: [ID!]`;
+- its own data (`reviews.py`): the table `sla_reviews`, filled from `sla_reviews.csv` by
+  `rapport import`, the metric `slaReviews { reviewed excused excusedPercent reviewedPercent }`
+  (reviewedPercent divides by `sla.responded`: a metric built from a metric) and
+  `Dimension.SLA_VERDICT` with `ReportFilter.slaVerdicts`.
 
 Configured by one setting, `target_seconds` (default 3600): `RAPPORT_PLUGIN_SLA_TARGET_SECONDS=1800`
 or `target_seconds = 1800` in the `[sla]` table of the file named by `RAPPORT_PLUGINS_FILE`.
@@ -18,8 +22,10 @@ from __future__ import annotations
 import strawberry
 from sqlalchemy import ColumnElement, Table
 
+from rapport_sla.reviews import REVIEWS, REVIEWS_FILE, SLA_REVIEWS_METRIC, VERDICT
 from server.db.tables import customers
 from server.hookspecs import hookimpl
+from server.ingest.files import CsvFile
 from server.metrics.declarations import (
     Count,
     Dimension,
@@ -107,10 +113,20 @@ def rapport_settings() -> list[Setting]:
 
 
 @hookimpl
+def rapport_tables() -> list[Table]:
+    return [REVIEWS]
+
+
+@hookimpl
+def rapport_files() -> list[CsvFile]:
+    return [REVIEWS_FILE]
+
+
+@hookimpl
 def rapport_metrics(settings: PluginSettings) -> list[Metric]:
-    return [sla_metric(settings["target_seconds"])]
+    return [sla_metric(settings["target_seconds"]), SLA_REVIEWS_METRIC]
 
 
 @hookimpl
 def rapport_dimensions() -> list[Dimension]:
-    return [CUSTOMER]
+    return [CUSTOMER, VERDICT]

@@ -10,6 +10,9 @@ responses (a user's reply after the conversation's creation) in March 2026, UTC,
     c5 Ada    never answered
 
 globex has a 60 s answer that acme's token never sees.
+
+The plugin's own file, sla_reviews.csv, reviews breaches: in March acme has v1 excused and v2
+breach (inbox support), v3 excused (inbox sales); v4 is of April; globex's v1 is never seen.
 """
 
 from pytest import approx
@@ -22,6 +25,7 @@ ACCOUNTS = """
 INBOXES = """
     account_id,id,name
     acme,support,Support
+    acme,sales,Sales
     globex,support,Support
 """
 USERS = """
@@ -53,6 +57,14 @@ MESSAGES = """
     acme,m5,c5,customer,,2026-03-06T08:00:00Z
     globex,m1,c1,user,gus,2026-03-02T09:01:00Z
 """
+SLA_REVIEWS = """
+    account_id,id,conversation_id,inbox_id,reviewed_at,verdict
+    acme,v1,c2,support,2026-03-10T10:00:00Z,excused
+    acme,v2,c2,support,2026-03-11T10:00:00Z,breach
+    acme,v3,,sales,2026-03-12T10:00:00Z,excused
+    acme,v4,,support,2026-04-02T10:00:00Z,breach
+    globex,v1,c1,support,2026-03-10T10:00:00Z,excused
+"""
 REPORT = """
 query ($filter: ReportFilter!) {
   report(filter: $filter) {
@@ -74,6 +86,7 @@ def import_march(rapport_import):
         customers=CUSTOMERS,
         conversations=CONVERSATIONS,
         messages=MESSAGES,
+        sla_reviews=SLA_REVIEWS,
     )
 
 
@@ -121,3 +134,51 @@ def test_another_accounts_answers_are_never_counted(rapport_import, rapport_toke
         "median": 60.0,
         "p90": 60.0,
     }
+
+
+REVIEWS = """
+query ($filter: ReportFilter!) {
+  report(filter: $filter) {
+    slaReviews { reviewed excused excusedPercent reviewedPercent }
+    breakdown(by: [SLA_VERDICT]) { key slaReviews { reviewed } }
+  }
+}
+"""
+
+
+def test_the_reviews_of_the_plugins_own_file(rapport_import, rapport_token, rapport_graphql):
+    import_march(rapport_import)
+    report = rapport_graphql(REVIEWS, token=rapport_token("acme"), filter=MARCH)["report"]
+    # v1 v2 v3: 2 excused of 3; 3 reviews per 4 conversations answered
+    assert report["slaReviews"] == {
+        "reviewed": 3,
+        "excused": 2,
+        "excusedPercent": approx(200 / 3),
+        "reviewedPercent": 75.0,
+    }
+    assert report["breakdown"] == [
+        {"key": "breach", "slaReviews": {"reviewed": 1}},
+        {"key": "excused", "slaReviews": {"reviewed": 2}},
+    ]
+    # the filter applies to the fields over the plugin's fact (reviewedPercent also reads sla's)
+    excused = rapport_graphql(
+        "query ($filter: ReportFilter!) { report(filter: $filter) { slaReviews { reviewed } } }",
+        token=rapport_token("acme"),
+        filter={**MARCH, "slaVerdicts": ["excused"]},
+    )["report"]
+    assert excused["slaReviews"] == {"reviewed": 2}
+
+
+def test_the_core_scopes_the_plugins_table(rapport_import, rapport_token, rapport_graphql):
+    import_march(rapport_import)
+    support = rapport_token("acme", inboxes=["support"])
+    report = rapport_graphql(REVIEWS, token=support, filter=MARCH)["report"]
+    # v1 and v2 only (v3 is of inbox sales); the 4 answers are all in support
+    assert report["slaReviews"] == {
+        "reviewed": 2,
+        "excused": 1,
+        "excusedPercent": 50.0,
+        "reviewedPercent": 50.0,
+    }
+    globex = rapport_graphql(REVIEWS, token=rapport_token("globex"), filter=MARCH)["report"]
+    assert globex["slaReviews"]["reviewed"] == 1
