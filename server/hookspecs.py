@@ -19,6 +19,7 @@ from sqlalchemy import Table
 from server.ingest.files import CsvFile
 from server.metrics.declarations import Dimension, Metric
 from server.plugin_config import PluginSettings, Setting
+from server.plugin_records import RecordList
 
 PROJECT = "rapport"
 
@@ -59,6 +60,16 @@ def rapport_files(settings: PluginSettings) -> Sequence[CsvFile]:
     Called once at start-up. Return `server.ingest.files.CsvFile`s (columns as `Field`s with
     parsers, required cells, references to the core's entities, a row rule); `rapport import`
     reads them after the core's files, validating and upserting them as it does the core's.
+    """
+
+
+@hookspec
+def rapport_record_lists(settings: PluginSettings) -> Sequence[RecordList]:
+    """Expose the rows of the plugin's tables as paginated root fields of `Query`.
+
+    Called once at start-up. Each `RecordList(field, table, node, order_by, description)` becomes
+    `Query.<field>(first, after)`, a connection of `node` served by the core: scoped to the
+    token's account and inboxes, in keyset pages; no plugin code runs per request.
     """
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Table, inspect
 
 from server.db.tables import metadata as core_metadata
 from server.errors import UserError
-from server.ingest.files import BY_ENTITY, BY_NAME, CsvFile
+from server.ingest.files import BY_NAME, CsvFile
 
 SCOPE_COLUMNS = ("account_id", "inbox_id")
 # What a plugin file may refer to: the core entities the importer can look up.
@@ -69,11 +69,6 @@ def check_file(plugin: str, file: object, own_tables: Iterable[Table], taken: se
         )
     taken.add(file.name)
     return file
-
-
-def core_file_of(entity: str) -> CsvFile:
-    """The core's file of an entity a plugin file refers to."""
-    return BY_ENTITY[entity]
 
 
 def create_tables(connection: Connection, tables: Iterable[tuple[str, Table]]) -> None:

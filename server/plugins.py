@@ -21,6 +21,7 @@ from server.metrics.derived import resolve_references
 from server.metrics.facts import ALL_FACTS
 from server.plugin_config import PluginSettings, Setting, check_declarations, resolve
 from server.plugin_data import check_file, check_table
+from server.plugin_records import RecordList, check_record_list
 from server.settings import Settings, load_settings
 
 
@@ -40,6 +41,7 @@ class Registry:
     configuration: dict[str, PluginSettings]  # plugin name -> its validated settings
     tables: tuple[tuple[str, Table], ...]  # (plugin name, table) of plugin-owned tables
     files: tuple[CsvFile, ...]  # CSV files filling them, imported after the core's
+    record_lists: tuple[tuple[str, RecordList], ...]  # (plugin name, root field over a table)
 
     # Lookups run for every group of every report: computed once (the registry never changes).
 
@@ -109,10 +111,19 @@ def build_registry(manager: pluggy.PluginManager, settings: Settings | None = No
         (plugin_name, check_table(plugin_name, table, table_owners))
         for plugin_name, table in _declarations(manager, "rapport_tables", configuration)
     ]
+
+    def own(plugin_name: str) -> list[Table]:
+        return [table for owner, table in plugin_tables if owner == plugin_name]
+
     file_names: set[str] = set()
     files = [
-        check_file(plugin_name, file, (t for p, t in plugin_tables if p == plugin_name), file_names)
+        check_file(plugin_name, file, own(plugin_name), file_names)
         for plugin_name, file in _declarations(manager, "rapport_files", configuration)
+    ]
+    record_fields: dict[str, str] = {}  # field -> plugin
+    record_lists = [
+        (plugin_name, check_record_list(plugin_name, declared, own(plugin_name), record_fields))
+        for plugin_name, declared in _declarations(manager, "rapport_record_lists", configuration)
     ]
     owners: dict[str, str] = {}
     dimensions: list[Dimension] = []
@@ -144,6 +155,7 @@ def build_registry(manager: pluggy.PluginManager, settings: Settings | None = No
         configuration=configuration,
         tables=tuple(plugin_tables),
         files=tuple(files),
+        record_lists=tuple(record_lists),
     )
 
 

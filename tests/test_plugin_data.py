@@ -14,12 +14,14 @@ import pytest
 from tests.test_plugins import assert_stopped, install_outside_the_tree, run_rapport
 
 NOTES = """
+import strawberry
 from sqlalchemy import Column, MetaData, PrimaryKeyConstraint, String, Table
 
 from server.db.types import Timestamp
 from server.hookspecs import hookimpl
 from server.ingest import parse
 from server.ingest.files import CsvFile, Field
+from server.plugin_records import RecordList
 
 NOTES = Table(
     "notes_entries",
@@ -36,6 +38,17 @@ NOTES = Table(
 @hookimpl
 def rapport_tables():
     return [NOTES]
+
+
+@strawberry.type
+class Note:
+    id: strawberry.ID
+    mood: str
+
+
+@hookimpl
+def rapport_record_lists():
+    return [RecordList("notes", NOTES, Note, ("written_at", "id"), "notes, oldest first")]
 
 
 @hookimpl
@@ -118,6 +131,13 @@ def test_a_plugin_table_or_file_the_core_cannot_handle_stops_start_up(
         source = source.replace(old, new)
     site = install_outside_the_tree(tmp_path / "site", "notes", source)
     assert_stopped(run_rapport("schema", cwd=tmp_path, pythonpath=site), expected)
+
+
+def test_the_record_list_is_a_root_connection(tmp_path: Path) -> None:
+    site = install_outside_the_tree(tmp_path / "site", "notes", NOTES)
+    result = run_rapport("schema", cwd=tmp_path, pythonpath=site)
+    assert result.returncode == 0, result.stderr
+    assert "  notes(first: Int = 20, after: String = null): NoteConnection!" in result.stdout
 
 
 def test_db_upgrade_creates_the_table_and_import_fills_it(tmp_path: Path) -> None:

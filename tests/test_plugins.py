@@ -103,6 +103,7 @@ def test_the_hookspecs_are_the_declaration_hooks() -> None:
         "rapport_dimensions",
         "rapport_files",
         "rapport_metrics",
+        "rapport_record_lists",
         "rapport_settings",
         "rapport_tables",
     ]

@@ -9,7 +9,8 @@ Adds to the schema:
 - its own data (`reviews.py`): the table `sla_reviews`, filled from `sla_reviews.csv` by
   `rapport import`, the metric `slaReviews { reviewed excused excusedPercent reviewedPercent }`
   (reviewedPercent divides by `sla.responded`: a metric built from a metric) and
-  `Dimension.SLA_VERDICT` with `ReportFilter.slaVerdicts`.
+  `Dimension.SLA_VERDICT` with `ReportFilter.slaVerdicts`, and the paginated root field
+  `Query.slaReviews`, scoped by the core.
 
 Configured by one setting, `target_seconds` (default 3600): `RAPPORT_PLUGIN_SLA_TARGET_SECONDS=1800`
 or `target_seconds = 1800` in the `[sla]` table of the file named by `RAPPORT_PLUGINS_FILE`.
@@ -22,7 +23,13 @@ from __future__ import annotations
 import strawberry
 from sqlalchemy import ColumnElement, Table
 
-from rapport_sla.reviews import REVIEWS, REVIEWS_FILE, SLA_REVIEWS_METRIC, VERDICT
+from rapport_sla.reviews import (
+    REVIEW_LIST,
+    REVIEWS,
+    REVIEWS_FILE,
+    SLA_REVIEWS_METRIC,
+    VERDICT,
+)
 from server.db.tables import customers
 from server.hookspecs import hookimpl
 from server.ingest.files import CsvFile
@@ -37,6 +44,7 @@ from server.metrics.declarations import (
 )
 from server.metrics.facts import CONVERSATIONS_FIRST_RESPONSE
 from server.plugin_config import PluginSettings, Setting
+from server.plugin_records import RecordList
 
 TARGET = Setting(
     "target_seconds",
@@ -120,6 +128,11 @@ def rapport_tables() -> list[Table]:
 @hookimpl
 def rapport_files() -> list[CsvFile]:
     return [REVIEWS_FILE]
+
+
+@hookimpl
+def rapport_record_lists() -> list[RecordList]:
+    return [REVIEW_LIST]
 
 
 @hookimpl

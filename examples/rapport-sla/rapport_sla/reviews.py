@@ -3,10 +3,12 @@
 A team lead reviews conversations answered late and marks each breach `excused` (the customer
 asked to wait, a holiday) or `breach`. Rapport creates the table (`rapport db upgrade`), imports
 the file (`rapport import`) with its own validation, and scopes every query of it by account
-and inbox, as for its own tables.
+and inbox, as for its own tables; `Query.slaReviews` pages through the rows.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 import strawberry
 from sqlalchemy import Column, MetaData, PrimaryKeyConstraint, String, Table
@@ -17,6 +19,7 @@ from server.ingest.files import CsvFile, Field
 from server.metrics.declarations import Count, Dimension, Metric, PartValue, Percent
 from server.metrics.derived import PartOf
 from server.metrics.facts import Fact
+from server.plugin_records import RecordList
 
 REVIEWS = Table(
     "sla_reviews",
@@ -80,4 +83,22 @@ SLA_REVIEWS_METRIC = Metric(
         "reviewedPercent": Percent("reviewed", "responded"),
     },
     result=SlaReviews,
+)
+
+
+@strawberry.type(description="A review of an SLA breach.")
+class SlaReview:
+    id: strawberry.ID
+    conversation_id: strawberry.ID | None
+    inbox_id: strawberry.ID | None
+    reviewed_at: datetime
+    verdict: str = strawberry.field(description="excused or breach")
+
+
+REVIEW_LIST = RecordList(
+    field="slaReviews",
+    table=REVIEWS,
+    node=SlaReview,
+    order_by=("reviewed_at", "id"),
+    description="Reviews of SLA breaches, oldest first.",
 )

@@ -182,3 +182,43 @@ def test_the_core_scopes_the_plugins_table(rapport_import, rapport_token, rappor
     }
     globex = rapport_graphql(REVIEWS, token=rapport_token("globex"), filter=MARCH)["report"]
     assert globex["slaReviews"]["reviewed"] == 1
+
+
+LIST = """
+query ($after: String) {
+  slaReviews(first: 2, after: $after) {
+    totalCount
+    edges { node { id conversationId inboxId reviewedAt verdict } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+
+def review_ids(connection):
+    return [edge["node"]["id"] for edge in connection["edges"]]
+
+
+def test_the_reviews_are_a_paginated_list_scoped_by_the_core(
+    rapport_import, rapport_token, rapport_graphql
+):
+    import_march(rapport_import)
+    acme = rapport_token("acme")
+    first = rapport_graphql(LIST, token=acme)["slaReviews"]
+    assert first["totalCount"] == 4
+    assert first["edges"][0]["node"] == {
+        "id": "v1",
+        "conversationId": "c2",
+        "inboxId": "support",
+        "reviewedAt": "2026-03-10T10:00:00+00:00",
+        "verdict": "excused",
+    }
+    assert review_ids(first) == ["v1", "v2"] and first["pageInfo"]["hasNextPage"]
+    rest = rapport_graphql(LIST, token=acme, after=first["pageInfo"]["endCursor"])["slaReviews"]
+    assert review_ids(rest) == ["v3", "v4"] and not rest["pageInfo"]["hasNextPage"]
+
+    support = rapport_graphql(LIST, token=rapport_token("acme", inboxes=["support"]))
+    assert support["slaReviews"]["totalCount"] == 3  # v3 is of inbox sales
+    assert review_ids(support["slaReviews"]) == ["v1", "v2"]
+    globex = rapport_graphql(LIST, token=rapport_token("globex"))["slaReviews"]
+    assert globex["totalCount"] == 1 and globex["edges"][0]["node"]["conversationId"] == "c1"
