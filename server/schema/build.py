@@ -28,7 +28,7 @@ from strawberry.tools import merge_types
 from server.errors import UserError
 from server.plugins import registry
 from server.schema.plugin_records import plugin_record_query
-from server.schema.records import RecordQuery
+from server.schema.records.root import RecordQuery
 from server.schema.report.root import ReportQuery
 from server.settings import Limits, Settings, load_settings
 
