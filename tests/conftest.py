@@ -8,6 +8,7 @@ there how PostgreSQL is chosen ($RAPPORT_TEST_POSTGRES_URL) and how each run mak
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import event
@@ -20,6 +21,12 @@ from server.db.engine import create_engine
 def database_url(rapport_database_url: str) -> str:
     """The URL of an empty, migrated database of each kind."""
     return rapport_database_url
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(rapport_sqlite_template: Path) -> Path:
+    """A migrated SQLite file (copy it before writing): the kit's."""
+    return rapport_sqlite_template
 
 
 @pytest.fixture
