@@ -38,6 +38,8 @@ class Settings:
     # of $RAPPORT_PLUGINS_FILE; validated against each plugin's declarations when plugins load.
     plugin_environment: frozenset[tuple[str, str]] = frozenset()
     plugins_file: str | None = None
+    # Origins whose browser pages may call the API ($RAPPORT_CORS_ORIGINS, comma-separated).
+    cors_origins: tuple[str, ...] = ()
 
     def splits_metrics(self, dialect: str) -> bool:
         return self.split_metrics if self.split_metrics is not None else dialect == "postgresql"
@@ -56,6 +58,11 @@ def load_settings() -> Settings:
             (name, value) for name, value in os.environ.items() if name.startswith(PLUGIN_PREFIX)
         ),
         plugins_file=os.environ.get("RAPPORT_PLUGINS_FILE") or None,
+        cors_origins=tuple(
+            origin.strip().rstrip("/")
+            for origin in os.environ.get("RAPPORT_CORS_ORIGINS", "").split(",")
+            if origin.strip()
+        ),
     )
 
 
