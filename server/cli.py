@@ -32,8 +32,10 @@ app = typer.Typer(
 )
 token_app = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_help=True)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+plugin_app = typer.Typer(help="Write plugins.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 app.add_typer(db_app, name="db")
+app.add_typer(plugin_app, name="plugin")
 
 console = Console()
 T = TypeVar("T")
@@ -270,13 +272,14 @@ def write_out(text: str) -> None:
 
 @app.command()
 def plugins() -> None:
-    """List installed plugins with their metrics, dimensions and filters."""
+    """List installed plugins with their versions, metrics, dimensions and filters."""
+    from server.hookspecs import API_VERSION
     from server.metrics.declarations import value_name
     from server.plugins import registry
 
     reg = registry()
     table = Table()
-    for name in ("plugin", "metrics", "values", "dimensions", "filters"):
+    for name in ("plugin", "version", "metrics", "values", "dimensions", "filters"):
         # a name wider than its column folds, never "…"
         table.add_column(name, overflow="fold", min_width=len(name))
     for plugin in reg.plugins:
@@ -284,6 +287,7 @@ def plugins() -> None:
         dimensions = [d for d in reg.dimensions if reg.owners[d.name] == plugin]
         table.add_row(
             plugin,
+            reg.versions[plugin],
             ", ".join(m.name for m in metrics),
             ", ".join(value_name(m.name, v) for m in metrics for v in m.values),
             ", ".join(d.name for d in dimensions),
@@ -291,7 +295,24 @@ def plugins() -> None:
         )
     # In a terminal (or with $COLUMNS) the table fits its width; piped, every row stays whole.
     wide = not sys.stdout.isatty() and not os.environ.get("COLUMNS")
-    Console(width=200 if wide else None).print(table)
+    output = Console(width=200 if wide else None)
+    output.print(f"plugin API {API_VERSION}")
+    output.print(table)
+
+
+@plugin_app.command("new")
+def plugin_new(
+    name: Annotated[str, typer.Argument(help="the plugin's name, e.g. first_reply")],
+    directory: Annotated[Path, typer.Option(help="where to create rapport-NAME/")] = Path("."),
+) -> None:
+    """Create a plugin package: pyproject.toml with the entry point, a metric, a test, a README."""
+    from server.plugins import registry
+    from server.scaffold import create_plugin
+
+    installed = registry()
+    taken = set(installed.plugins) | {metric.name for metric in installed.metrics}
+    project = create_plugin(name, directory, taken)
+    print(f"created {project}: pip install -e '{project}[test]', then run pytest there")
 
 
 @db_app.command("upgrade")

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, cached_property
 from importlib.metadata import entry_points
+from types import MappingProxyType
+from typing import Any
 
 import pluggy
+from sqlalchemy import Table
 
 from server import hookspecs
 from server.errors import UserError
+from server.ingest.files import CsvFile
 from server.metrics.declarations import Dimension, Metric, Value, value_name
+from server.metrics.derived import resolve_references
 from server.metrics.facts import ALL_FACTS
+from server.plugin_config import PluginSettings, Setting, check_declarations, resolve
+from server.plugin_data import check_file, check_table
+from server.plugin_records import RecordList, check_record_list
 from server.settings import Settings, load_settings
 
 
@@ -28,6 +37,11 @@ class Registry:
     dimensions: tuple[Dimension, ...]
     metrics: tuple[Metric, ...]
     owners: dict[str, str]  # metric or dimension name -> plugin name
+    versions: dict[str, str]  # plugin name -> its distribution and version
+    configuration: dict[str, PluginSettings]  # plugin name -> its validated settings
+    tables: tuple[tuple[str, Table], ...]  # (plugin name, table) of plugin-owned tables
+    files: tuple[CsvFile, ...]  # CSV files filling them, imported after the core's
+    record_lists: tuple[tuple[str, RecordList], ...]  # (plugin name, root field over a table)
 
     # Lookups run for every group of every report: computed once (the registry never changes).
 
@@ -78,33 +92,62 @@ def plugin_manager(disabled: Iterable[str] = ()) -> pluggy.PluginManager:
                 f"plugin {name!r} ({entry_point.value}) failed to load: "
                 f"{type(error).__name__}: {error}"
             ) from None
-        try:
-            manager.register(plugin, name=name)
-            manager.check_pending()  # a misspelled hook would otherwise be ignored
-        except pluggy.PluginValidationError as error:
-            raise PluginError(
-                f"plugin {name!r} is broken: {' '.join(str(error).split())}"
-            ) from None
+        register(manager, plugin, name)
     return manager
 
 
-def build_registry(manager: pluggy.PluginManager) -> Registry:
+def register(manager: pluggy.PluginManager, plugin: object, name: str) -> None:
+    """Register one plugin, refusing hooks that pluggy would ignore or reject."""
+    _check_undecorated(manager, plugin, name)
+    try:
+        manager.register(plugin, name=name)
+        manager.check_pending()  # a misspelled hook would otherwise be ignored
+    except pluggy.PluginValidationError as error:
+        raise PluginError(f"plugin {name!r} is broken: {' '.join(str(error).split())}") from None
+
+
+def build_registry(manager: pluggy.PluginManager, settings: Settings | None = None) -> Registry:
+    settings = settings or Settings()
+    configuration = resolve(
+        _declared_settings(manager), settings.plugin_environment, settings.plugins_file
+    )
+    table_owners: dict[str, str] = {}
+    plugin_tables = [
+        (plugin_name, check_table(plugin_name, table, table_owners))
+        for plugin_name, table in _declarations(manager, "rapport_tables", configuration)
+    ]
+
+    def own(plugin_name: str) -> list[Table]:
+        return [table for owner, table in plugin_tables if owner == plugin_name]
+
+    file_names: set[str] = set()
+    files = [
+        check_file(plugin_name, file, own(plugin_name), file_names)
+        for plugin_name, file in _declarations(manager, "rapport_files", configuration)
+    ]
+    record_fields: dict[str, str] = {}  # field -> plugin
+    record_lists = [
+        (plugin_name, check_record_list(plugin_name, declared, own(plugin_name), record_fields))
+        for plugin_name, declared in _declarations(manager, "rapport_record_lists", configuration)
+    ]
     owners: dict[str, str] = {}
     dimensions: list[Dimension] = []
     metrics: list[Metric] = []
     filters: dict[str, str] = {}
-    for plugin_name, plugin in sorted(manager.list_name_plugin()):
-        for dimension in _call(plugin, "rapport_dimensions", plugin_name):
-            _claim(owners, dimension.name, plugin_name, "dimension")
-            if dimension.filter:
-                _claim(filters, dimension.filter, plugin_name, "filter argument")
-            _check_columns(dimension, plugin_name)
-            dimensions.append(dimension)
-        for metric in _call(plugin, "rapport_metrics", plugin_name):
-            _claim(owners, metric.name, plugin_name, "metric field")
-            _check_metric(metric, plugin_name)
-            metrics.append(metric)
+    for plugin_name, dimension in _declarations(manager, "rapport_dimensions", configuration):
+        _claim(owners, dimension.name, plugin_name, "dimension")
+        if dimension.filter:
+            _claim(filters, dimension.filter, plugin_name, "filter argument")
+        _check_columns(dimension, plugin_name, [table for _, table in plugin_tables])
+        dimensions.append(dimension)
+    for plugin_name, metric in _declarations(manager, "rapport_metrics", configuration):
+        _claim(owners, metric.name, plugin_name, "metric field")
+        metrics.append(metric)
+    metrics = resolve_references(metrics, owners.__getitem__)
+    for metric in metrics:
+        _check_metric(metric, owners[metric.name])
     values: dict[str, str] = {}
+    distributions = _distributions()
     for metric in metrics:
         for name in metric.values:
             _claim(values, value_name(metric.name, name), owners[metric.name], "metric value")
@@ -113,6 +156,11 @@ def build_registry(manager: pluggy.PluginManager) -> Registry:
         dimensions=tuple(sorted(dimensions, key=lambda d: d.name)),
         metrics=tuple(metrics),
         owners=owners,
+        versions={name: distributions.get(name, "-") for name, _ in manager.list_name_plugin()},
+        configuration=configuration,
+        tables=tuple(plugin_tables),
+        files=tuple(files),
+        record_lists=tuple(record_lists),
     )
 
 
@@ -120,17 +168,62 @@ def build_registry(manager: pluggy.PluginManager) -> Registry:
 def registry(settings: Settings | None = None) -> Registry:
     """The registry of this process, built once from the installed plugins."""
     settings = settings or load_settings()
-    return build_registry(plugin_manager(settings.disabled_plugins))
+    return build_registry(plugin_manager(settings.disabled_plugins), settings)
 
 
-def _call(plugin: object, hook: str, plugin_name: str) -> list:
-    implementation = getattr(plugin, hook, None)
-    if implementation is None:
-        return []
-    try:
-        return list(implementation() or [])
-    except Exception as error:
-        raise PluginError(f"plugin {plugin_name!r} failed in {hook}: {error}") from None
+def _declared_settings(manager: pluggy.PluginManager) -> dict[str, list[Setting]]:
+    """Every plugin's declared settings (none for a plugin without `rapport_settings`)."""
+    declared: dict[str, list[Setting]] = {name: [] for name, _ in manager.list_name_plugin()}
+    for plugin_name, setting in _declarations(manager, "rapport_settings", {}):
+        declared[plugin_name].append(setting)
+    return {name: check_declarations(name, settings) for name, settings in declared.items()}
+
+
+def _declarations(
+    manager: pluggy.PluginManager, hook: str, configuration: dict[str, PluginSettings]
+) -> list[tuple[str, Any]]:
+    """(plugin name, declaration) for every implementation of `hook`, by plugin name.
+
+    Implementations are called one by one, not through the hook caller, so that each result keeps
+    its plugin's name for error messages; each receives only the arguments it names.
+    """
+    found: list[tuple[str, Any]] = []
+    implementations = getattr(manager.hook, hook).get_hookimpls()
+    for implementation in sorted(implementations, key=lambda i: i.plugin_name):
+        name = implementation.plugin_name
+        arguments = {"settings": configuration.get(name, MappingProxyType({}))}
+        try:
+            result = implementation.function(*(arguments[a] for a in implementation.argnames))
+            found.extend((name, declaration) for declaration in result or [])
+        except Exception as error:
+            raise PluginError(f"plugin {name!r} failed in {hook}: {error}") from None
+    return found
+
+
+def _check_undecorated(manager: pluggy.PluginManager, plugin: object, name: str) -> None:
+    """A `rapport_*` function without `@hookimpl` would be silently skipped: refuse it."""
+    module = getattr(plugin, "__name__", None)
+    for attribute in dir(plugin):
+        value = getattr(plugin, attribute, None)
+        if (
+            attribute.startswith(f"{hookspecs.PROJECT}_")
+            and inspect.isfunction(value)
+            and value.__module__ == module
+            and manager.parse_hookimpl_opts(plugin, attribute) is None
+        ):
+            raise PluginError(
+                f"plugin {name!r}: {attribute} is not marked as a hook: decorate it with "
+                "@hookimpl (from server.hookspecs import hookimpl)"
+            )
+
+
+def _distributions() -> dict[str, str]:
+    """Plugin name -> `rapport-sla 0.1.0`: the installed distribution declaring its entry point."""
+    return {
+        entry_point.name: f"{entry_point.dist.name} {entry_point.dist.version}"
+        for entry_point in entry_points(group=hookspecs.PROJECT)
+        if entry_point.dist is not None
+    }
 
 
 def _claim(owners: dict[str, str], name: str, plugin_name: str, what: str) -> None:
@@ -141,8 +234,9 @@ def _claim(owners: dict[str, str], name: str, plugin_name: str, what: str) -> No
     owners[name] = plugin_name
 
 
-def _check_columns(dimension: Dimension, plugin_name: str) -> None:
+def _check_columns(dimension: Dimension, plugin_name: str, plugin_tables: list[Table]) -> None:
     tables = {fact.table_name: fact.table for fact in ALL_FACTS}
+    tables.update((table.name, table) for table in plugin_tables)
     for table_name, column in dimension.columns.items():
         if table_name not in tables or column not in tables[table_name].c:
             raise PluginError(

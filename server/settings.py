@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field, replace
 
 DEFAULT_DATABASE_URL = "sqlite:///rapport.db"
+PLUGIN_PREFIX = "RAPPORT_PLUGIN_"
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,10 @@ class Settings:
     # PostgreSQL: statements reading the same rows grouped differently share one scan with
     # GROUPING SETS (server/metrics/shared_scans.py). SQLite has no GROUPING SETS.
     share_scans: bool = True
+    # Plugin settings (server/plugin_config.py): the RAPPORT_PLUGIN_* variables, and the TOML file
+    # of $RAPPORT_PLUGINS_FILE; validated against each plugin's declarations when plugins load.
+    plugin_environment: frozenset[tuple[str, str]] = frozenset()
+    plugins_file: str | None = None
     # Origins whose browser pages may call the API ($RAPPORT_CORS_ORIGINS, comma-separated).
     cors_origins: tuple[str, ...] = ()
 
@@ -53,6 +58,10 @@ def load_settings() -> Settings:
         disabled_plugins=frozenset(p.strip() for p in disabled.split(",") if p.strip()),
         split_metrics=_flag(os.environ.get("RAPPORT_SPLIT_METRICS", "")) is not False,
         share_scans=_flag(os.environ.get("RAPPORT_SHARE_SCANS", "")) is not False,
+        plugin_environment=frozenset(
+            (name, value) for name, value in os.environ.items() if name.startswith(PLUGIN_PREFIX)
+        ),
+        plugins_file=os.environ.get("RAPPORT_PLUGINS_FILE") or None,
         cors_origins=tuple(
             origin.strip().rstrip("/")
             for origin in os.environ.get("RAPPORT_CORS_ORIGINS", "").split(",")

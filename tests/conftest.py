@@ -1,123 +1,32 @@
 """Test databases: every database test runs on SQLite and on PostgreSQL.
 
-PostgreSQL comes from $RAPPORT_TEST_POSTGRES_URL (default: the local server of this machine kind).
-Each test run creates its own database there and drops it at the end; each test starts from empty
-tables. When the variable is set and the server cannot be reached, the run fails loudly; when it is
-not set and no local server answers, PostgreSQL tests are skipped with a visible reason.
+The databases come from the test kit Rapport ships for plugin authors (`server/testing.py`, loaded
+by pytest through its `pytest11` entry point): `database_url` is its `rapport_database_url`. See
+there how PostgreSQL is chosen ($RAPPORT_TEST_POSTGRES_URL) and how each run makes its own database.
 """
 
 from __future__ import annotations
 
-import asyncio
-import os
-import shutil
-import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
-import asyncpg
 import pytest
-from sqlalchemy import event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.db.engine import create_engine
-from server.db.migrate import upgrade
-from server.db.tables import metadata
-
-DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 
 
-def _postgres_base() -> tuple[str | None, str]:
-    """(URL or None, why not)."""
-    url = os.environ.get("RAPPORT_TEST_POSTGRES_URL")
-    explicit = url is not None
-    url = url or DEFAULT_POSTGRES
-
-    async def ping() -> None:
-        connection = await asyncpg.connect(_asyncpg_dsn(url), timeout=5)
-        await connection.close()
-
-    try:
-        asyncio.run(ping())
-    except (OSError, asyncpg.PostgresError, TimeoutError) as error:
-        if explicit:
-            pytest.exit(f"RAPPORT_TEST_POSTGRES_URL={url} cannot be reached: {error}", returncode=3)
-        return None, f"no PostgreSQL at {url} ({error}); set RAPPORT_TEST_POSTGRES_URL"
-    return url, ""
-
-
-def _asyncpg_dsn(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-async def _migrate(url: str) -> None:
-    engine = create_engine(url)
-    try:
-        await upgrade(engine)
-    finally:
-        await engine.dispose()
-
-
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str | None]:
-    """A fresh PostgreSQL database for this test run, migrated; dropped at the end."""
-    base, why = _postgres_base()
-    if base is None:
-        yield None
-        return
-    name = f"rapport_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin_dsn = _asyncpg_dsn(base)
-
-    async def admin(sql: str) -> None:
-        connection = await asyncpg.connect(admin_dsn)
-        try:
-            await connection.execute(sql)
-        finally:
-            await connection.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    url = make_url(base).set(database=name).render_as_string(hide_password=False)
-    try:
-        asyncio.run(_migrate(url))
-        yield url
-    finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-@pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A migrated SQLite file, copied for each test (faster than migrating every time)."""
-    path = tmp_path_factory.mktemp("template") / "template.db"
-    asyncio.run(_migrate(f"sqlite:///{path}"))
-    return path
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(
-    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
-) -> Iterator[str]:
+@pytest.fixture
+def database_url(rapport_database_url: str) -> str:
     """The URL of an empty, migrated database of each kind."""
-    if request.param == "sqlite":
-        path = tmp_path / "rapport.db"
-        shutil.copy(sqlite_template, path)
-        yield f"sqlite:///{path}"
-        return
-    url = request.getfixturevalue("postgres_url")
-    if url is None:
-        pytest.skip(_postgres_base()[1])
-    asyncio.run(_truncate(url))
-    yield url
+    return rapport_database_url
 
 
-async def _truncate(url: str) -> None:
-    engine = create_engine(url)
-    try:
-        async with engine.begin() as connection:
-            names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
-            await connection.execute(text(f"TRUNCATE {names}"))
-    finally:
-        await engine.dispose()
+@pytest.fixture(scope="session")
+def sqlite_template(rapport_sqlite_template: Path) -> Path:
+    """A migrated SQLite file (copy it before writing): the kit's."""
+    return rapport_sqlite_template
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ and entry_points.txt) in a temporary directory put on PYTHONPATH, where importli
 
 from __future__ import annotations
 
+import importlib.metadata
 import inspect
 import os
 import re
@@ -23,15 +24,20 @@ from server import hookspecs
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "plugins.md"
-EXAMPLE = ROOT / "tests" / "third_party" / "rapport-sla"
+EXAMPLE = ROOT / "examples" / "rapport-sla"
 RAPPORT = Path(sys.executable).parent / "rapport"
 SURVEY_PLUGINS = ("csat", "nps", "ces", "happiness")
 
 
 def run_rapport(
-    *args: str, cwd: Path, pythonpath: Path | None = None, disable: str | None = None
+    *args: str,
+    cwd: Path,
+    pythonpath: Path | None = None,
+    disable: str | None = None,
+    environment: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAPPORT_")}
+    env.update(environment or {})
     env.pop("PYTHONPATH", None)
     if pythonpath is not None:
         env["PYTHONPATH"] = str(pythonpath)
@@ -43,7 +49,10 @@ def run_rapport(
 
 
 def parse_plugins_table(output: str) -> dict[str, dict[str, set[str]]]:
-    """`rapport plugins` (a rich table, cells wrapped over lines) -> plugin -> column -> names."""
+    """`rapport plugins` (a rich table, cells wrapped over lines) -> plugin -> column -> names.
+
+    The version column is one name (`rapport 0.1.0`), not a list: see `plugin_versions`.
+    """
     header: list[str] = []
     rows: list[list[str]] = []
     for line in output.splitlines():
@@ -57,13 +66,24 @@ def parse_plugins_table(output: str) -> dict[str, dict[str, set[str]]]:
                 rows[-1] = [
                     " ".join(filter(None, pair)) for pair in zip(rows[-1], cells, strict=True)
                 ]
-    assert header == ["plugin", "metrics", "values", "dimensions", "filters"], output
+    assert header == ["plugin", "version", "metrics", "values", "dimensions", "filters"], output
     return {
         row[0]: {
             column: {name.strip() for name in cell.split(",") if name.strip()}
-            for column, cell in zip(header[1:], row[1:], strict=True)
+            for column, cell in zip(header[2:], row[2:], strict=True)
         }
         for row in rows
+    }
+
+
+def plugin_versions(output: str) -> dict[str, str]:
+    """`rapport plugins` -> plugin -> its distribution and version (`rapport 0.1.0`)."""
+    return {
+        cells[0]: cells[1]
+        for line in output.splitlines()
+        if line.startswith("│")
+        for cells in [[cell.strip() for cell in line.strip("│").split("│")]]
+        if cells[0]
     }
 
 
@@ -78,8 +98,15 @@ def hook_specs() -> list[tuple[str, object]]:
 # --- (a) hooks are typed, documented, and in docs/plugins.md ---------------------------------
 
 
-def test_the_hookspecs_are_the_two_declaration_hooks() -> None:
-    assert [name for name, _ in hook_specs()] == ["rapport_dimensions", "rapport_metrics"]
+def test_the_hookspecs_are_the_declaration_hooks() -> None:
+    assert [name for name, _ in hook_specs()] == [
+        "rapport_dimensions",
+        "rapport_files",
+        "rapport_metrics",
+        "rapport_record_lists",
+        "rapport_settings",
+        "rapport_tables",
+    ]
 
 
 @pytest.mark.parametrize("name", [name for name, _ in hook_specs()])
@@ -94,7 +121,12 @@ def test_every_hookspec_is_typed_documented_and_in_the_plugin_guide(name: str) -
 def test_the_plugin_guide_shows_the_complete_example_plugin() -> None:
     """Every line of the example project's code is in the guide, in one piece."""
     guide = DOCS.read_text()
-    for path in (EXAMPLE / "pyproject.toml", EXAMPLE / "rapport_sla" / "__init__.py"):
+    for path in (
+        EXAMPLE / "pyproject.toml",
+        EXAMPLE / "rapport_sla" / "__init__.py",
+        EXAMPLE / "rapport_sla" / "reviews.py",
+        EXAMPLE / "tests" / "test_sla.py",
+    ):
         code = path.read_text().rstrip("\n")
         assert f"\n{code}\n```" in guide, f"docs/plugins.md does not show {path.name} in full"
     for subject in ("RAPPORT_DISABLE_PLUGINS=nps,ces", "SLA_RATE", "CONVERSATIONS_FIRST_RESPONSE"):
@@ -107,8 +139,13 @@ def test_the_plugin_guide_shows_the_complete_example_plugin() -> None:
 def test_rapport_plugins_lists_the_survey_plugins_with_their_metric_values(tmp_path: Path) -> None:
     result = run_rapport("plugins", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"plugin API {hookspecs.API_VERSION}\n")
     table = parse_plugins_table(result.stdout)
     assert {"csat", "nps", "ces", "happiness"} <= set(table)
+    versions = plugin_versions(result.stdout)
+    assert (
+        versions["csat"] == versions["agents"] == f"rapport {importlib.metadata.version('rapport')}"
+    )
     assert table["csat"]["metrics"] == {"csat"}
     assert {"CSAT_SCORE", "CSAT_RESPONSES", "CSAT_SATISFIED", "CSAT_AVERAGE"} <= table["csat"][
         "values"
@@ -425,6 +462,7 @@ def test_a_plugin_installed_outside_the_tree_is_listed(tmp_path: Path) -> None:
     site = install_outside_the_tree(tmp_path / "site", "priorities", source)
     result = run_rapport("plugins", cwd=tmp_path, pythonpath=site)
     assert result.returncode == 0, result.stderr
+    assert plugin_versions(result.stdout)["priorities"] == "priorities 0.1"
     row = parse_plugins_table(result.stdout)["priorities"]
     assert row == {
         "metrics": set(),

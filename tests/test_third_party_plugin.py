@@ -1,6 +1,6 @@
 """A third-party plugin installed from outside the source tree, queried over real HTTP.
 
-`tests/third_party/rapport-sla` (the example of docs/plugins.md) is installed with pip into a
+`examples/rapport-sla` (the example of docs/plugins.md) is installed with pip into a
 temporary directory, never into the environment; every command then runs the real `rapport`
 console script with that directory on PYTHONPATH, where importlib.metadata finds the plugin's
 entry point. On each database, hand-made rows are written, a token is created with
@@ -42,7 +42,7 @@ from tests.test_plugins import (
     schema_of,
 )
 
-EXAMPLE = Path(__file__).resolve().parent / "third_party" / "rapport-sla"
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "rapport-sla"
 
 
 def builds_wheels_offline() -> bool:
@@ -110,10 +110,20 @@ def test_the_installed_plugin_adds_its_metric_dimension_and_filter(
 
     listed = parse_plugins_table(run_rapport("plugins", cwd=tmp_path, pythonpath=sla_site).stdout)
     assert listed["sla"] == {
-        "metrics": {"sla"},
-        "values": {"SLA_RESPONDED", "SLA_WITHIN_TARGET", "SLA_RATE", "SLA_MEDIAN", "SLA_P90"},
-        "dimensions": {"CUSTOMER"},
-        "filters": {"customers"},
+        "metrics": {"sla", "slaReviews"},
+        "values": {
+            "SLA_RESPONDED",
+            "SLA_WITHIN_TARGET",
+            "SLA_RATE",
+            "SLA_MEDIAN",
+            "SLA_P90",
+            "SLA_REVIEWS_REVIEWED",
+            "SLA_REVIEWS_EXCUSED",
+            "SLA_REVIEWS_EXCUSED_PERCENT",
+            "SLA_REVIEWS_REVIEWED_PERCENT",
+        },
+        "dimensions": {"CUSTOMER", "SLA_VERDICT"},
+        "filters": {"customers", "slaVerdicts"},
     }
 
 
@@ -189,11 +199,16 @@ def free_port() -> int:
 
 @contextmanager
 def serving(
-    database_url: str, site: Path, secret: str, logs: Path
+    database_url: str,
+    site: Path,
+    secret: str,
+    logs: Path,
+    environment: dict[str, str] | None = None,
 ) -> Iterator[Callable[..., dict[str, Any]]]:
     """`rapport serve` with the plugin installed; yields `graphql(query, **variables) -> data`."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAPPORT_")}
+    env.update(environment or {})
     env["PYTHONPATH"] = str(site)
     with open(logs, "wb") as log:
         server = subprocess.Popen(
@@ -363,3 +378,36 @@ def test_sla_metric_breakdown_and_filter_over_http(
         assert "customers" in catalog["sla"]["filters"]
         assert "BROWSER" not in catalog["sla"]["dimensions"]  # conversations have no browser
         assert "CUSTOMER" in catalog["csat"]["dimensions"]
+
+
+def test_the_sla_target_comes_from_configuration(
+    database_url: str, sla_site: Path, tmp_path: Path
+) -> None:
+    asyncio.run(write_data(database_url))
+    created = run_rapport("token", "create", "acme", "--database", database_url, cwd=tmp_path)
+    assert created.returncode == 0, created.stderr
+    secret = created.stdout.splitlines()[-1].strip()
+    half_an_hour = {"RAPPORT_PLUGIN_SLA_TARGET_SECONDS": "1800"}
+    with serving(database_url, sla_site, secret, tmp_path / "serve.log", half_an_hour) as graphql:
+        report = graphql(FILTERED, filter=MARCH)["report"]
+    # 600 1200 1800 3600 5400 7200: three within 1800 s (the bound is inclusive)
+    assert report["sla"] == sla(6, 3, 50.0, 2700.0, 6300.0)
+    assert report["breakdown"] == [
+        {"key": "cu1", "label": "Ada Lovelace", "sla": {"responded": 3}},
+        {"key": "cu2", "label": "Grace Hopper", "sla": {"responded": 2}},
+        {"key": None, "label": "(none)", "sla": {"responded": 1}},
+    ]
+
+
+def test_a_bad_sla_target_stops_start_up(sla_site: Path, tmp_path: Path) -> None:
+    result = run_rapport(
+        "schema",
+        cwd=tmp_path,
+        pythonpath=sla_site,
+        environment={"RAPPORT_PLUGIN_SLA_TARGET_SECONDS": "one hour"},
+    )
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "rapport: plugin 'sla': setting 'target_seconds' (RAPPORT_PLUGIN_SLA_TARGET_SECONDS): "
+        "expected an integer, got 'one hour'"
+    ]

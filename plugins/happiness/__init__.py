@@ -1,4 +1,7 @@
-"""Happiness (Help Scout): Great (3), Okay (2) and Not Good (1) ratings."""
+"""Happiness (Help Scout): Great (3), Okay (2) and Not Good (1) ratings.
+
+`ratingsPercent` divides by volume's customers helped: this plugin needs the volume plugin.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +16,8 @@ from server.metrics.declarations import (
     Percent,
     PercentDifference,
 )
-from server.metrics.facts import MESSAGES, RATINGS
+from server.metrics.derived import PartOf
+from server.metrics.facts import RATINGS
 
 
 @strawberry.type(description="Happiness ratings: Great, Okay, Not Good.")
@@ -43,10 +47,8 @@ HAPPINESS = Metric(
         "okay": Count(lambda t: t.c.score == 2),
         "not_good": Count(lambda t: t.c.score == 1),
         "customers_with_ratings": CountDistinct(lambda t: t.c.customer_id),
-        # volume.customersHelped: distinct customers of conversations with a human reply
-        "customers_helped": CountDistinct(
-            lambda t: t.c.customer_id, lambda t: t.c.is_human_reply, fact=MESSAGES
-        ),
+        # read from the volume plugin: distinct customers of conversations with a human reply
+        "customers_helped": PartOf("volume", "customers_helped"),
     },
     values={
         "score": PercentDifference("great", "not_good", "responses"),

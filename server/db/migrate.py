@@ -24,10 +24,16 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 async def upgrade(engine: AsyncEngine) -> None:
-    """Bring the database to the newest schema (a no-op when it is already there)."""
+    """Bring the database to the newest schema (a no-op when it is already there): the core's
+    migrations, then the tables of the installed plugins (server/plugin_data.py)."""
+    from server.plugin_data import create_tables
+    from server.plugins import registry
+
+    plugin_tables = registry().tables
 
     def run(connection: Connection) -> None:
         command.upgrade(alembic_config(connection), "head")
+        create_tables(connection, plugin_tables)
 
     async with engine.begin() as connection:
         await connection.run_sync(run)

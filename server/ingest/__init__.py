@@ -16,9 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.errors import UserError
 from server.ingest import report
-from server.ingest.files import BY_ENTITY, BY_NAME, FILES
+from server.ingest.files import BY_ENTITY
 from server.ingest.load import load_file
 from server.ingest.read import CsvReader
+from server.ingest.registered import import_files
 
 __all__ = ["import_directory"]
 
@@ -32,12 +33,13 @@ async def import_directory(
     (a file that cannot be read, a header with a missing or unknown column) raise UserError
     before anything is written.
     """
+    files = import_files()
     for path in sorted(directory.glob("*.csv")):
-        if path.name not in BY_NAME:
+        if path.name not in {spec.name for spec in files}:
             report.ignored(path.name)
-    present = [spec for spec in FILES if (directory / spec.name).is_file()]
+    present = [spec for spec in files if (directory / spec.name).is_file()]
     if not present:
-        names = ", ".join(spec.name for spec in FILES)
+        names = ", ".join(spec.name for spec in files)
         raise UserError(f"{directory}: nothing to import (expected any of {names})")
     readers: list[CsvReader] = []
     try:

@@ -26,9 +26,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 import server
 from server.db.engine import create_engine
 from server.errors import UserError
-from server.ingest.files import BY_NAME
 from server.ingest.produce import Batch, batches
 from server.ingest.read import CsvReader
+from server.ingest.registered import import_file
 
 _LENGTH = struct.Struct("<Q")
 # How far, in bytes, the child may run ahead of the writer (about a dozen batches).
@@ -87,7 +87,7 @@ async def batches_from_worker(
 async def _produce(job: Job, out: IO[bytes]) -> None:
     engine = create_engine(job.url)
     try:
-        reader = CsvReader(job.path, BY_NAME[job.name])
+        reader = CsvReader(job.path, import_file(job.name))
         try:
             async with engine.connect() as connection:
                 async for batch in batches(connection, reader, skip_invalid=job.skip_invalid):

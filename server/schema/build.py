@@ -27,6 +27,8 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 
 from server.errors import UserError
+from server.plugins import registry
+from server.schema.plugin_records import plugin_record_query
 from server.schema.records.root import RecordQuery
 from server.schema.report.root import ReportQuery
 from server.settings import Limits, Settings, load_settings
@@ -35,8 +37,15 @@ logger = logging.getLogger("rapport.errors")
 
 
 def query_parts() -> tuple[type, ...]:
-    """The strawberry types whose fields make up `Query`."""
-    return (RecordQuery, ReportQuery)
+    """The strawberry types whose fields make up `Query` (the plugins' record lists last)."""
+    core = (RecordQuery, ReportQuery)
+    core_fields = {
+        field.name
+        for part in core
+        for field in part.__strawberry_definition__.fields  # type: ignore[attr-defined]
+    }
+    plugin_records = plugin_record_query(registry(), core_fields)
+    return (*core, *([plugin_records] if plugin_records else []))
 
 
 def compose_query(parts: tuple[type, ...]) -> type:
