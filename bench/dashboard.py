@@ -46,6 +46,8 @@ query Dashboard($f: ReportFilter!) { report(filter: $f) {
   agents: breakdown(by: [USER], orderBy: CSAT_SCORE, limit: 20) {
     key label csat { score responses }
   }
+  firstResponseTime { median p90 }
+  volume { created repliesSent }
 } }
 """
 
@@ -88,6 +90,29 @@ WHERE ratings.account_id = :account AND survey = 'csat'
 GROUP BY ratings.user_id, users.name
 ORDER BY score DESC, ratings.user_id LIMIT 20
 """
+CREATED = """
+SELECT count(*) FROM conversations
+WHERE account_id = :account AND status <> 'spam' AND created_at >= :start AND created_at < :end
+"""
+REPLIES_SENT = """
+SELECT count(*) FROM messages
+WHERE account_id = :account AND is_human_reply AND created_at >= :start AND created_at < :end
+"""
+# percentile_cont is an ordered-set aggregate on PostgreSQL, a plain aggregate on SQLite
+FIRST_RESPONSE = {
+    "postgresql": """
+SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY (first_response_at - created_at) / 1e6),
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY (first_response_at - created_at) / 1e6)
+FROM conversations
+WHERE account_id = :account AND first_response_at >= :start AND first_response_at < :end
+""",
+    "sqlite": """
+SELECT percentile_cont((first_response_at - created_at) / 1e6, 0.5),
+       percentile_cont((first_response_at - created_at) / 1e6, 0.9)
+FROM conversations
+WHERE account_id = :account AND first_response_at >= :start AND first_response_at < :end
+""",
+}
 
 
 async def hand_written(engine: AsyncEngine) -> None:
@@ -102,6 +127,9 @@ async def hand_written(engine: AsyncEngine) -> None:
         (DAILY_CSAT, {**now, "offset": offset}),
         (BY_CHANNEL, now),
         (TOP_AGENTS, now),
+        (FIRST_RESPONSE[engine.dialect.name], now),
+        (CREATED, now),
+        (REPLIES_SENT, now),
     ]
 
     async def run(sql: str, parameters: dict[str, Any]) -> None:
