@@ -131,14 +131,26 @@ async def test_a_dashboard_of_every_fact_costs_statements_fixed_by_its_shape(eng
     metrics = metric_selection()
     one_node = f"""query($f: ReportFilter!) {{ report(filter: $f) {{ {metrics} }} }}"""
     await execute(engine, one_node, {"f": MARCH})
-    # One statement per metric, fact and split the metrics read (Settings.split_metrics, on
-    # both databases): never per field, group or row.
-    splits = {
+    # One statement per metric, fact and split (Settings.split_metrics, on both databases), never
+    # per field, group or row: csat, nps, ces 1 each; happiness 2 (ratings, and messages for
+    # customers helped); volume 4 (created, created by weekday, closed, messages); revenue 2
+    # (all, by currency); conversion, automation, timeToClose, firstResponseTime, chatWaitTime,
+    # responseTime 1 each; timeInPipeline 1 (by pipeline and stage). Third-party plugins add theirs.
+    built_in = {"csat", "nps", "ces", "happiness", "volume", "revenue", "conversion", "automation"}
+    built_in |= {
+        "timeToClose",
+        "firstResponseTime",
+        "chatWaitTime",
+        "responseTime",
+        "timeInPipeline",
+    }
+    others = {
         f"{(part.fact or metric.fact).name}|{len(part.splits)}|{metric.name}"
         for metric in REGISTRY.metrics
+        if metric.name not in built_in
         for part in metric.parts.values()
     }
-    assert counter.count == len(splits), counter.statements
+    assert counter.count == 18 + len(others), counter.statements
 
     for users in (1, 50):
         counter.reset()
