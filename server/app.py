@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None, *, dev: bool | None = None) -> 
     engine = create_engine(
         settings.database_url,
         statement_timeout_seconds=settings.limits.statement_timeout_seconds,
+        pool_size=settings.limits.database_pool_size,
     )
     endpoint = GraphQLEndpoint(
         GraphQLView(build_schema(settings), engine, settings),

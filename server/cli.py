@@ -202,6 +202,7 @@ def _serve(
 
     from server.plugins import registry
 
+    load_settings()  # so does a bad RAPPORT_* value
     registry()  # a broken plugin stops here, before the server starts
     # Workers are separate processes: they read their settings from the environment.
     os.environ["RAPPORT_DATABASE_URL"] = url

@@ -54,11 +54,11 @@ async def test_a_database_that_does_not_answer(tmp_path: Path) -> None:
 
 
 def depth_query(levels: int) -> str:
-    """`levels` nested object fields with a leaf at the bottom."""
+    """`levels` levels of fields: nested object fields with a leaf at the bottom."""
     chain = ["users", "edges", "node", "teams", "members", "teams", "members", "teams", "members",
              "teams", "members", "teams", "members", "teams"]  # fmt: skip
     body = "id"
-    for field in reversed(chain[:levels]):
+    for field in reversed(chain[: levels - 1]):
         body = f"{field} {{ {body} }}"
     return f"{{ {body} }}"
 
@@ -78,8 +78,9 @@ async def test_limits_name_themselves(client: Api) -> None:
     ]
     await client.query(depth_query(12))
     assert await client.errors(depth_query(13)) == [
-        "'anonymous' exceeds maximum operation depth of 12"
+        "query depth: more than 12 levels of nested fields, over the limit of 12"
     ]
+    assert depth_query(2) == "{ users { id } }"  # depth 2, as the limit counts
     await client.query(aliases_query(30))
     assert await client.errors(aliases_query(31)) == ["31 aliases found. Allowed: 30"]
     many_tokens = "{ " + "inboxes { id } " * 1300 + "}"  # 5,202 tokens in 19.5 KB

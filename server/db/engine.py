@@ -30,7 +30,9 @@ def async_url(url: str) -> str:
     return parsed.set(drivername=_ASYNC_DRIVERS[backend]).render_as_string(hide_password=False)
 
 
-def create_engine(url: str, *, statement_timeout_seconds: float | None = None) -> AsyncEngine:
+def create_engine(
+    url: str, *, statement_timeout_seconds: float | None = None, pool_size: int = 10
+) -> AsyncEngine:
     """An async engine for `url`, with per-connection set-up for each database.
 
     With `statement_timeout_seconds`, any statement running longer is stopped (serving requests);
@@ -38,7 +40,7 @@ def create_engine(url: str, *, statement_timeout_seconds: float | None = None) -
     """
     url = async_url(url)
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _prepare_sqlite)
         if statement_timeout_seconds is not None:
             _limit_sqlite_statements(engine, statement_timeout_seconds)
@@ -50,7 +52,12 @@ def create_engine(url: str, *, statement_timeout_seconds: float | None = None) -
     if statement_timeout_seconds is not None:
         server_settings["statement_timeout"] = str(int(statement_timeout_seconds * 1000))
     return create_async_engine(
-        url, pool_size=10, max_overflow=10, connect_args={"server_settings": server_settings}
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        # a failing statement's parameters (token hashes among them) stay out of errors and logs
+        hide_parameters=True,
+        connect_args={"server_settings": server_settings},
     )
 
 

@@ -15,17 +15,18 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
 from strawberry.tools import merge_types
 
 from server.errors import UserError
+from server.schema.depth import depth_rule
 from server.schema.records import RecordQuery
 from server.schema.report import ReportQuery
 from server.settings import Limits, Settings, load_settings
@@ -55,7 +56,7 @@ def limit_extensions(limits: Limits) -> list[Callable[[], SchemaExtension]]:
     """SPEC 9: each rejects an operation with an error that names the limit."""
     return [
         partial(MaxTokensLimiter, max_token_count=limits.max_tokens),
-        partial(QueryDepthLimiter, max_depth=limits.max_depth),
+        partial(AddValidationRules, [depth_rule(limits.max_depth)]),
         partial(MaxAliasesLimiter, max_alias_count=limits.max_aliases),
     ]
 

@@ -108,7 +108,7 @@ def period_window(
     """The UTC window of local days [first, last]; either side may be open."""
     name = timezone or context.scope.timezone
     if first is not None and last is not None:
-        period = Period.parse(first, last, name, context.settings.limits.max_period_days)
+        period = Period.parse(first, last, name, context.settings.limits.max_period_years)
         return Window(period.start, period.end)
     tz = zone(name)  # an unknown zone is an error even when no day is given
     return Window(
