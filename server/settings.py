@@ -32,7 +32,7 @@ class Limits:
     max_period_years: int = 10
     statement_timeout_seconds: float = 10.0
     # Result cells a request may produce, estimated before any SQL (server/schema/cost.py).
-    max_cost_cells: int = 200_000
+    max_cost_cells: int = 25_000
     # Wall-clock limit of a whole GraphQL request, SQL and Python.
     deadline_seconds: float = 15.0
     max_response_bytes: int = 10_000_000

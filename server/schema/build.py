@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
 
+import graphql
 import strawberry
-from graphql import GraphQLError
+from graphql import ExecutionResult, GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
@@ -26,9 +27,11 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 
 from server.errors import UserError
+from server.schema.cost import CostEstimator
 from server.schema.depth import depth_rule
 from server.schema.records import RecordQuery
 from server.schema.report import ReportQuery
+from server.schema.report_filter import DIMENSIONS
 from server.settings import Limits, Settings, load_settings
 
 logger = logging.getLogger("rapport.errors")
@@ -117,6 +120,31 @@ class MaskUnexpectedErrors(MaskErrors):
         )
 
 
+class CostBudget(SchemaExtension):
+    """Refuses, before any resolver runs, a request whose estimated result cells are over the
+    budget (server/schema/cost.py)."""
+
+    def __init__(self, limits: Limits, estimator: Callable[[], CostEstimator]) -> None:
+        self.limits = limits
+        self.estimator = estimator
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.graphql_document is not None:
+            estimate = self.estimator().estimate(
+                context.graphql_document, context.operation_name, context.variables
+            )
+            budget = self.limits.max_cost_cells
+            if estimate is not None and estimate.cells > budget:
+                message = (
+                    f"cost budget: the request would produce {estimate} result cells, over the "
+                    f"limit of {budget:,} (see docs/security.md; ask for fewer groups, buckets, "
+                    f"entities or aliases)"
+                )
+                context.result = ExecutionResult(data=None, errors=[GraphQLError(message)])
+        yield
+
+
 class RapportSchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         # Strawberry logs every error here; unexpected ones are logged, with the id the client
@@ -126,13 +154,23 @@ class RapportSchema(strawberry.Schema):
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     limits = (settings or load_settings()).limits
-    return RapportSchema(
+    estimator: CostEstimator | None = None  # needs the schema's SDL: set just below
+
+    def cost_estimator() -> CostEstimator:
+        assert estimator is not None
+        return estimator
+
+    schema = RapportSchema(
         query=compose_query(query_parts()),
         extensions=[
             *limit_extensions(limits),
             # Dashboards send the same documents again and again: parse and validate them once.
             partial(ParserCache, maxsize=256),
             partial(ValidationCache, maxsize=256),
+            partial(CostBudget, limits, cost_estimator),
             partial(MaskUnexpectedErrors, limits),
         ],
     )
+    # Read back from SDL: the estimator needs only field types, arguments and their defaults.
+    estimator = CostEstimator(graphql.build_schema(schema.as_str()), DIMENSIONS)
+    return schema
