@@ -25,6 +25,8 @@ from starlette.types import Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
 from server.db.engine import create_engine
+from server.errors import UserError
+from server.http_body import check_body
 from server.schema.build import build_schema, internal_error
 from server.schema.context import Context
 from server.security.scope import Scope as TokenScope
@@ -123,8 +125,30 @@ class GraphQLEndpoint:
             message = f"request body: over the limit of {self.max_body_bytes} bytes"
             await error_response(413, message)(scope, receive, send)
             return
+        try:
+            check_body(body)
+        except UserError as error:
+            await error_response(400, str(error))(scope, receive, send)
+            return
         scope[SCOPE_KEY] = token_scope
-        await self.view(scope, replay(body, receive), send)
+        await self.serve(scope, replay(body, receive), send)
+
+    async def serve(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Strawberry's answer; an unexpected error is masked with a logged id, never the plain
+        text 500 the server would send."""
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.view(scope, receive, sending)
+        except Exception as error:
+            if started:
+                raise
+            await error_response(500, internal_error(error, "graphql"))(scope, receive, send)
 
     async def authenticate(self, request: Request) -> tuple[Response | None, TokenScope | None]:
         challenge = {"WWW-Authenticate": "Bearer"}

@@ -32,6 +32,7 @@ from server.schema.depth import depth_rule
 from server.schema.records import RecordQuery
 from server.schema.report import ReportQuery
 from server.schema.report_filter import DIMENSIONS
+from server.schema.strings import check_strings
 from server.settings import Limits, Settings, load_settings
 
 logger = logging.getLogger("rapport.errors")
@@ -130,7 +131,7 @@ class CostBudget(SchemaExtension):
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
-        if context.graphql_document is not None:
+        if context.graphql_document is not None and context.result is None:
             estimate = self.estimator().estimate(
                 context.graphql_document, context.operation_name, context.variables
             )
@@ -142,6 +143,19 @@ class CostBudget(SchemaExtension):
                     f"entities or aliases)"
                 )
                 context.result = ExecutionResult(data=None, errors=[GraphQLError(message)])
+        yield
+
+
+class RefuseUnstorableStrings(SchemaExtension):
+    """Strings with NUL or lone surrogates are a GraphQL error before any SQL (strings.py)."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.graphql_document is not None and context.result is None:
+            try:
+                check_strings(context.graphql_document, context.variables)
+            except UserError as error:
+                context.result = ExecutionResult(data=None, errors=[GraphQLError(str(error))])
         yield
 
 
@@ -167,6 +181,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             # Dashboards send the same documents again and again: parse and validate them once.
             partial(ParserCache, maxsize=256),
             partial(ValidationCache, maxsize=256),
+            RefuseUnstorableStrings,
             partial(CostBudget, limits, cost_estimator),
             partial(MaskUnexpectedErrors, limits),
         ],
