@@ -42,10 +42,11 @@ def check_body(body: bytes) -> None:
         raise UserError(f"request body: JSON nested deeper than {MAX_NESTING} levels")
     if not isinstance(value.get("query"), str):
         raise UserError(f'request body: "query" must be a string, got {_kind(value.get("query"))}')
-    if not isinstance(value.get("variables") or {}, dict):
-        raise UserError(
-            f'request body: "variables" must be an object, got {_kind(value["variables"])}'
-        )
+    if not value["query"].strip():
+        raise UserError('request body: "query" is empty')
+    variables = value.get("variables")
+    if variables is not None and not isinstance(variables, dict):
+        raise UserError(f'request body: "variables" must be an object, got {_kind(variables)}')
 
 
 def _nesting(value: Any, depth: int) -> int:

@@ -28,7 +28,7 @@ from server.metrics.results import GroupKey, QueryResult
 from server.metrics.sql import dimension_expression, instant
 from server.metrics.time import Granularity, Period, Shift
 from server.schema.context import Context
-from server.schema.filters import Survey
+from server.schema.filters import Survey, score_values
 from server.schema.pagination import DEFAULT_FIRST, Connection
 from server.schema.records import (
     Conversation,
@@ -302,7 +302,7 @@ class ReportBase:
         if surveys:
             where.append(ratings.c.survey.in_([s.value for s in surveys]))
         if scores:
-            where.append(ratings.c.score.in_(scores))
+            where.append(ratings.c.score.in_(score_values(scores)))
         entity = entity_column(self.node, RATINGS)
         if entity is None:
             return await rating_page(
