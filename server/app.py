@@ -18,6 +18,7 @@ import strawberry
 from sqlalchemy import literal, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -26,12 +27,15 @@ from strawberry.asgi import GraphQL
 
 from server.db.engine import create_engine
 from server.errors import UserError
+from server.guard import run_guarded
 from server.http_body import check_body
+from server.logs import RequestLog, count_statements
+from server.responses import error_response
 from server.schema.build import build_schema, internal_error
 from server.schema.context import Context
 from server.security.scope import Scope as TokenScope
 from server.security.tokens import authenticate
-from server.settings import Settings, load_settings
+from server.settings import Limits, Settings, load_settings
 
 logger = logging.getLogger("rapport.app")
 SCOPE_KEY = "rapport.scope"  # where the authenticated Scope travels in the ASGI scope
@@ -47,11 +51,12 @@ def create_app(settings: Settings | None = None, *, dev: bool | None = None) -> 
         statement_timeout_seconds=settings.limits.statement_timeout_seconds,
         pool_size=settings.limits.database_pool_size,
     )
+    count_statements(engine)
     endpoint = GraphQLEndpoint(
         GraphQLView(build_schema(settings), engine, settings),
         engine=engine,
-        max_body_bytes=settings.limits.max_body_bytes,
-        graphiql=graphiql_page(os.environ.get("RAPPORT_DEMO_TOKEN") or None) if dev else None,
+        limits=settings.limits,
+        graphiql=GraphiQL(os.environ.get("RAPPORT_DEMO_TOKEN") or None) if dev else None,
     )
 
     @asynccontextmanager
@@ -60,15 +65,12 @@ def create_app(settings: Settings | None = None, *, dev: bool | None = None) -> 
         await engine.dispose()
 
     app = Starlette(
-        routes=[Route("/graphql", endpoint), Route("/healthz", healthz)], lifespan=lifespan
+        routes=[Route("/graphql", endpoint), Route("/healthz", healthz)],
+        middleware=[Middleware(RequestLog)],
+        lifespan=lifespan,
     )
     app.state.engine = engine
     return app
-
-
-def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
-    """An HTTP error shaped like a GraphQL response, so clients read every error the same way."""
-    return JSONResponse({"errors": [{"message": message}]}, status_code=status, headers=headers)
 
 
 async def healthz(request: Request) -> Response:
@@ -98,17 +100,18 @@ class GraphQLEndpoint:
     """`/graphql`: GraphiQL on GET (dev only); on POST, token and body size, then strawberry."""
 
     def __init__(
-        self, view: GraphQLView, *, engine: AsyncEngine, max_body_bytes: int, graphiql: str | None
+        self, view: GraphQLView, *, engine: AsyncEngine, limits: Limits, graphiql: GraphiQL | None
     ) -> None:
         self.view = view
         self.engine = engine
-        self.max_body_bytes = max_body_bytes
+        self.limits = limits
+        self.max_body_bytes = limits.max_body_bytes
         self.graphiql = graphiql
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         if request.method in ("GET", "HEAD") and self.graphiql is not None:
-            await HTMLResponse(self.graphiql)(scope, receive, send)
+            await HTMLResponse(self.graphiql.page(request))(scope, receive, send)
             return
         if request.method != "POST":
             message = "send GraphQL requests with POST"
@@ -131,24 +134,7 @@ class GraphQLEndpoint:
             await error_response(400, str(error))(scope, receive, send)
             return
         scope[SCOPE_KEY] = token_scope
-        await self.serve(scope, replay(body, receive), send)
-
-    async def serve(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Strawberry's answer; an unexpected error is masked with a logged id, never the plain
-        text 500 the server would send."""
-        started = False
-
-        async def sending(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.view(scope, receive, sending)
-        except Exception as error:
-            if started:
-                raise
-            await error_response(500, internal_error(error, "graphql"))(scope, receive, send)
+        await run_guarded(self.view, self.limits, scope, replay(body, receive), send)
 
     async def authenticate(self, request: Request) -> tuple[Response | None, TokenScope | None]:
         challenge = {"WWW-Authenticate": "Bearer"}
@@ -252,6 +238,35 @@ _GRAPHIQL = """<!doctype html>
   </body>
 </html>
 """
+
+
+class GraphiQL:
+    """The GraphiQL pages of `--dev`: the one holding the demo token goes only to requests whose
+    Host is a loopback name, so that a page of another site whose name resolves to 127.0.0.1
+    (DNS rebinding) cannot read the token; any other Host gets the page without it."""
+
+    def __init__(self, demo_token: str | None) -> None:
+        self.with_token = graphiql_page(demo_token)
+        self.without_token = graphiql_page(None)
+
+    def page(self, request: Request) -> str:
+        return (
+            self.with_token
+            if is_loopback_host(request.headers.get("host", ""))
+            else (self.without_token)
+        )
+
+
+def is_loopback_host(host: str) -> bool:
+    """`localhost`, `127.x.y.z` or `[::1]`, with or without a port."""
+    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    name = name.strip("[]").lower()
+    if name in ("localhost", "::1"):
+        return True
+    parts = name.split(".")
+    return (
+        len(parts) == 4 and parts[0] == "127" and all(p.isdigit() and int(p) < 256 for p in parts)
+    )
 
 
 def graphiql_page(demo_token: str | None, today: date | None = None) -> str:

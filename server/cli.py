@@ -200,6 +200,7 @@ def _serve(
 ) -> None:
     import uvicorn
 
+    from server.logs import configure_logging
     from server.plugins import registry
 
     load_settings()  # so does a bad RAPPORT_* value
@@ -210,6 +211,7 @@ def _serve(
     if demo_token:
         os.environ["RAPPORT_DEMO_TOKEN"] = demo_token
     console.print(f"Serving http://{host}:{port}/graphql" + (" (GraphiQL on)" if dev else ""))
+    configure_logging()
     uvicorn.run(
         "server.app:create_app",
         factory=True,
@@ -217,6 +219,9 @@ def _serve(
         port=port,
         workers=workers,
         log_level="info",
+        access_log=False,  # server.logs writes one line per request, with its id and statements
+        # Stop within a few seconds of SIGTERM: requests still running then are cancelled.
+        timeout_graceful_shutdown=3,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from contextvars import ContextVar
 from functools import partial
 from typing import Any
 
@@ -14,6 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.util import await_
 
 from server.errors import UserError
+
+# The monotonic time by which the current request must be done (server.app sets it): on SQLite a
+# statement is interrupted then, since cancelling the awaiting task leaves its thread running.
+# (PostgreSQL cancels a statement whose task is cancelled: asyncpg sends the server a cancel.)
+request_deadline: ContextVar[float] = ContextVar("request_deadline", default=math.inf)
 
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 
@@ -91,7 +97,7 @@ def _limit_sqlite_statements(engine: AsyncEngine, seconds: float) -> None:
         # (statements SQLAlchemy runs while it sets up a connection come before `prepare`)
         deadline = connection.info.get("rapport_deadline")
         if deadline is not None:
-            deadline[0] = time.monotonic() + seconds
+            deadline[0] = min(time.monotonic() + seconds, request_deadline.get())
 
     event.listen(engine.sync_engine, "connect", prepare)
     event.listen(engine.sync_engine, "before_cursor_execute", start)
