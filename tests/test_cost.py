@@ -14,11 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.schema.build import build_schema
 from server.schema.cost import CostEstimator
-from server.schema.report_filter import DIMENSIONS
+from server.schema.report.filter import DIMENSIONS
 from server.settings import Limits, Settings
 from tests.records_data import Api, Data, api, token
 
-EXAMPLES = Path(__file__).parent / "examples"  # copied from the shared folder's examples
+EXAMPLES = Path(__file__).parents[1] / "docs" / "examples"
 MARCH = {"f": {"from": "2026-03-01", "to": "2026-03-31"}}
 
 README_QUERY = re.search(
@@ -77,14 +77,14 @@ def test_known_dimensions_bound_the_groups() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in EXAMPLES.glob("*.graphql")))
-def test_every_example_fits_easily(name: str) -> None:
+def test_every_example_takes_at_most_half_the_budget(name: str) -> None:
     source = (EXAMPLES / name).read_text()
     variables = json.loads(re.search(r"^# variables: (.*)$", source, re.M).group(1))  # type: ignore[union-attr]
     schema = graphql.build_schema(build_schema().as_str())
     if graphql.validate(schema, graphql.parse(source)):
         pytest.skip(f"{name} asks for metrics this checkout does not have yet")
     cells = int(estimate(source, variables).replace(",", ""))
-    assert cells * 5 <= Limits().max_cost_cells
+    assert cells * 2 <= Limits().max_cost_cells  # upper bounds: entity dimensions count their limit
 
 
 @pytest.fixture

@@ -29,26 +29,26 @@ QUERIES = {
         Scope("acme"),
         Filter(MARCH_NEW_YORK),
         Grouping(),
-        frozenset({("csat", "score"), ("nps", "score")}),
+        frozenset({(("csat", ()), "score"), (("nps", ()), "score")}),
     ),
     "day_series_across_dst": Query(
         Scope("acme"),
         Filter(MARCH_NEW_YORK),
         Grouping((), Granularity.DAY),
-        frozenset({("csat", "responses")}),
+        frozenset({(("csat", ()), "responses")}),
     ),
     "top_agents_filtered_scoped": Query(
         SCOPED,
         Filter(MARCH_NEW_YORK, (("CHANNEL", ("chat", "email")),)),
         Grouping(("USER",)),
-        frozenset({("csat", "score"), ("csat", "responses")}),
+        frozenset({(("csat", ()), "score"), (("csat", ()), "responses")}),
         Order("CSAT_SCORE", True, 20),
     ),
     "happiness_by_weekday_month": Query(
         Scope("acme"),
         Filter(Period(date(2026, 1, 1), date(2026, 3, 31), "Europe/Paris")),
         Grouping(("WEEKDAY",), Granularity.MONTH),
-        frozenset({("happiness", "score"), ("happiness", "ratingsPercent")}),
+        frozenset({(("happiness", ()), "score"), (("happiness", ()), "ratingsPercent")}),
     ),
 }
 

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import calendar
-
 from server.hookspecs import hookimpl
 from server.metrics.declarations import Dimension
-
-WEEKDAYS = [name.upper() for name in calendar.day_name]  # MONDAY first
+from server.metrics.weekday import WEEKDAYS
 
 WEEKDAY = Dimension(
     name="WEEKDAY",
     description="The local weekday (MONDAY … SUNDAY) of the metric's time.",
     local_time="weekday",
-    key_format=WEEKDAYS.__getitem__,
-    labels={key: key.capitalize() for key in WEEKDAYS},
+    key_format=lambda number: WEEKDAYS[number].value,
+    labels={day.value: day.value.capitalize() for day in WEEKDAYS},
 )
 
 HOUR = Dimension(

@@ -16,12 +16,24 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Table, case, literal
+from sqlalchemy import ColumnElement, Table, and_, case, literal
 
 from server.metrics.facts import Fact
+from server.metrics.time import Days
 
 Expression = Callable[[Table], ColumnElement[Any]]
 """A column expression over a fact's table."""
+
+
+@dataclass(frozen=True)
+class LocalWeekday:
+    """Splits a part by the local weekday (0 = Monday) of the fact's time, in the report's zone."""
+
+
+LOCAL_WEEKDAY = LocalWeekday()
+
+Split = Expression | LocalWeekday
+"""What a part can be split by: a column expression, or the local weekday of the row's time."""
 
 
 # --- dimensions -------------------------------------------------------------------------------
@@ -80,20 +92,31 @@ AggregateKind = Literal["count", "sum", "average", "min", "max", "count_distinct
 class Part:
     """One aggregate over the metric's rows (after the metric's and the part's `where`).
 
-    `by` splits the aggregate by a column (amounts per currency, times per stage): the part's value
-    is then a dict from that column's value to the aggregate. `fact` overrides the metric's fact.
+    `by` splits the aggregate by a column (amounts per currency), by several (times per pipeline
+    and stage) or by the local weekday: the part's value is then a dict from that column's value
+    (a tuple of values for several) to the aggregate. `fact` overrides the metric's fact.
     """
 
     kind: AggregateKind
     expression: Expression | None = None
     where: Expression | None = None
     fraction: float | None = None  # for percentiles
-    by: Expression | None = None
+    by: Split | tuple[Split, ...] | None = None
     fact: Fact | None = None
+
+    @property
+    def splits(self) -> tuple[Split, ...]:
+        """The expressions the part is split by, in order (none when it is not split)."""
+        if self.by is None:
+            return ()
+        return self.by if isinstance(self.by, tuple) else (self.by,)
 
 
 def Count(
-    where: Expression | None = None, *, by: Expression | None = None, fact: Fact | None = None
+    where: Expression | None = None,
+    *,
+    by: Split | tuple[Split, ...] | None = None,
+    fact: Fact | None = None,
 ) -> Part:
     """The number of rows."""
     return Part("count", where=where, by=by, fact=fact)
@@ -103,7 +126,7 @@ def Sum(
     expression: Expression,
     where: Expression | None = None,
     *,
-    by: Expression | None = None,
+    by: Split | tuple[Split, ...] | None = None,
     fact: Fact | None = None,
 ) -> Part:
     """The sum of a numeric column (0 over no rows)."""
@@ -114,7 +137,7 @@ def Average(
     expression: Expression,
     where: Expression | None = None,
     *,
-    by: Expression | None = None,
+    by: Split | tuple[Split, ...] | None = None,
     fact: Fact | None = None,
 ) -> Part:
     """The mean of a numeric column (NULL over no rows)."""
@@ -145,7 +168,7 @@ def Percentile(
     fraction: float,
     where: Expression | None = None,
     *,
-    by: Expression | None = None,
+    by: Split | tuple[Split, ...] | None = None,
     fact: Fact | None = None,
 ) -> Part:
     """A linearly interpolated percentile (PostgreSQL's percentile_cont); 0.5 is the median."""
@@ -156,12 +179,16 @@ def Percentile(
 
 
 class Value:
-    """A numeric metric field derived from parts; it is also a `MetricValue` to order by."""
+    """A numeric metric field derived from parts; it is also a `MetricValue` to order by.
 
-    def evaluate(self, parts: Mapping[str, Any], days: int) -> float | int | None:
+    `days` are the local days the value is computed for: the report's period, or one bucket of a
+    series (`PerDay` divides by their number).
+    """
+
+    def evaluate(self, parts: Mapping[str, Any], days: Days) -> float | int | None:
         raise NotImplementedError
 
-    def sql(self, parts: Mapping[str, ColumnElement[Any]], days: int) -> ColumnElement[Any]:
+    def sql(self, parts: Mapping[str, ColumnElement[Any]], days: Days) -> ColumnElement[Any]:
         raise NotImplementedError
 
     def part_names(self) -> set[str]:
@@ -174,10 +201,10 @@ class PartValue(Value):
 
     part: str
 
-    def evaluate(self, parts: Mapping[str, Any], days: int) -> float | int | None:
+    def evaluate(self, parts: Mapping[str, Any], days: Days) -> float | int | None:
         return parts[self.part]
 
-    def sql(self, parts: Mapping[str, ColumnElement[Any]], days: int) -> ColumnElement[Any]:
+    def sql(self, parts: Mapping[str, ColumnElement[Any]], days: Days) -> ColumnElement[Any]:
         return parts[self.part]
 
     def part_names(self) -> set[str]:
@@ -192,13 +219,13 @@ class Ratio(Value):
     denominator: str
     scale: float = 1.0
 
-    def evaluate(self, parts: Mapping[str, Any], days: int) -> float | None:
+    def evaluate(self, parts: Mapping[str, Any], days: Days) -> float | None:
         top, bottom = parts[self.numerator], parts[self.denominator]
         if top is None or not bottom:
             return None
         return top * self.scale / bottom
 
-    def sql(self, parts: Mapping[str, ColumnElement[Any]], days: int) -> ColumnElement[Any]:
+    def sql(self, parts: Mapping[str, ColumnElement[Any]], days: Days) -> ColumnElement[Any]:
         bottom = parts[self.denominator]
         return case((bottom == 0, None), else_=parts[self.numerator] * literal(self.scale) / bottom)
 
@@ -219,13 +246,13 @@ class PercentDifference(Value):
     subtrahend: str
     total: str
 
-    def evaluate(self, parts: Mapping[str, Any], days: int) -> float | None:
+    def evaluate(self, parts: Mapping[str, Any], days: Days) -> float | None:
         total = parts[self.total]
         if not total:
             return None
         return (parts[self.minuend] - parts[self.subtrahend]) * 100.0 / total
 
-    def sql(self, parts: Mapping[str, ColumnElement[Any]], days: int) -> ColumnElement[Any]:
+    def sql(self, parts: Mapping[str, ColumnElement[Any]], days: Days) -> ColumnElement[Any]:
         total = parts[self.total]
         difference = parts[self.minuend] - parts[self.subtrahend]
         return case((total == 0, None), else_=difference * literal(100.0) / total)
@@ -240,11 +267,11 @@ class PerDay(Value):
 
     part: str
 
-    def evaluate(self, parts: Mapping[str, Any], days: int) -> float | None:
-        return parts[self.part] / days if days else None
+    def evaluate(self, parts: Mapping[str, Any], days: Days) -> float | None:
+        return parts[self.part] / days.count
 
-    def sql(self, parts: Mapping[str, ColumnElement[Any]], days: int) -> ColumnElement[Any]:
-        return parts[self.part] * literal(1.0) / literal(days)
+    def sql(self, parts: Mapping[str, ColumnElement[Any]], days: Days) -> ColumnElement[Any]:
+        return parts[self.part] * literal(1.0) / literal(days.count)
 
     def part_names(self) -> set[str]:
         return {self.part}
@@ -252,8 +279,24 @@ class PerDay(Value):
 
 # --- metrics ----------------------------------------------------------------------------------
 
-Finalize = Callable[[Mapping[str, Any], Mapping[str, Any]], Any]
-"""(values by Python attribute name, parts) -> an instance of the metric's result type."""
+Finalize = Callable[[Mapping[str, Any], Mapping[str, Any], Days], Any]
+"""(values by Python attribute name, parts, the local days) -> the metric's result object."""
+
+ArgumentValues = tuple[tuple[str, Any], ...]
+"""A metric field's argument values that restrict something, by GraphQL name, sorted."""
+
+
+@dataclass(frozen=True)
+class Argument:
+    """A GraphQL argument of a metric field, e.g. `timeInPipeline(pipeline: String)`.
+
+    `where(table, value)` keeps the metric's rows for a given value; leaving the argument out (or
+    null) keeps every row. Two selections of a metric with different values are two results.
+    """
+
+    type: type  # a scalar: str, int, float or bool
+    description: str
+    where: Callable[[Table, Any], ColumnElement[bool]]
 
 
 @dataclass(frozen=True)
@@ -262,8 +305,9 @@ class Metric:
 
     `values` are the numeric fields, named as in GraphQL (`promotersPercent`) and exposed as
     `MetricValue` members (`NPS_PROMOTERS_PERCENT`); `finalize` builds the result object from the
-    values (keyed by Python attribute name, `promoters_percent`) and the parts; by default it is
-    `result(**values)`. Counts (a value that is a plain `Count` part) are 0 on days without rows.
+    values (keyed by Python attribute name, `promoters_percent`), the parts and the local days the
+    result covers; by default it is `result(**values)`. Counts are 0 on days without rows.
+    `arguments` become arguments of the metric field, keyed by GraphQL name.
     """
 
     name: str
@@ -274,6 +318,10 @@ class Metric:
     values: Mapping[str, Value]
     where: Expression | None = None
     finalize: Finalize | None = None
+    arguments: Mapping[str, Argument] = field(default_factory=dict)
+    # The parts that each field built by `finalize` reads (a distribution, `busiestDay`), so
+    # that asking for it alone reads no other fact; a field not listed reads every part.
+    field_parts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def facts(self) -> list[Fact]:
         seen: dict[str, Fact] = {}
@@ -282,15 +330,29 @@ class Metric:
             seen.setdefault(fact.name, fact)
         return list(seen.values())
 
-    def build(self, values: Mapping[str, Any], parts: Mapping[str, Any]) -> Any:
+    def condition(self, arguments: ArgumentValues) -> Expression | None:
+        """The rows of the metric's own fact it reads: its `where` and its arguments' conditions."""
+        wheres: list[Expression] = [] if self.where is None else [self.where]
+        for name, value in arguments:
+            wheres.append(lambda t, name=name, value=value: self.arguments[name].where(t, value))
+        if not wheres:
+            return None
+        if len(wheres) == 1:
+            return wheres[0]
+        return lambda t: and_(*(where(t) for where in wheres))
+
+    def build(self, values: Mapping[str, Any], parts: Mapping[str, Any], days: Days) -> Any:
         attributes = {python_name(name): value for name, value in values.items()}
         if self.finalize is not None:
-            return self.finalize(attributes, parts)
+            return self.finalize(attributes, parts, days)
         return self.result(**attributes)
 
-    def is_count(self, value: str) -> bool:
-        field_value = self.values[value]
-        return isinstance(field_value, PartValue) and self.parts[field_value.part].kind == "count"
+
+def argument_values(metric: Metric, given: Mapping[str, Any]) -> ArgumentValues:
+    """The restricting argument values of a metric field (null and absent ones restrict nothing)."""
+    return tuple(
+        sorted((name, given[name]) for name in metric.arguments if given.get(name) is not None)
+    )
 
 
 def value_name(metric: str, value: str) -> str:

@@ -36,4 +36,4 @@ def distribution(parts: Mapping[str, Any], scores: Sequence[int]) -> list[ScoreC
 
 def with_distribution(result: type, scores: Sequence[int]) -> Finalize:
     """A `finalize` building `result` from the values plus a `distribution` over `scores`."""
-    return lambda values, parts: result(**values, distribution=distribution(parts, scores))
+    return lambda values, parts, days: result(**values, distribution=distribution(parts, scores))

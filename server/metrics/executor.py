@@ -26,7 +26,7 @@ def compile_plan(plan: Plan, registry: Registry) -> list[Select[Any]]:
         metric, _, value = values[statement.order_by_value]
         return lambda aggregates: value.sql(
             {name: aggregates[f"{metric.name}.{name}"] for name in value.part_names()},
-            plan.query.filter.period.days,
+            plan.query.filter.period.local_days,
         )
 
     return [

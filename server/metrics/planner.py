@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from server.metrics.declarations import Metric
+from server.metrics.declarations import LocalWeekday, Metric, Split
 from server.metrics.facts import Fact
-from server.metrics.query import Query
+from server.metrics.query import MetricCall, Query
 from server.metrics.sql import PlannedPart, Statement
 from server.plugins import Registry
 
@@ -20,46 +20,61 @@ from server.plugins import Registry
 class Plan:
     query: Query
     statements: list[Statement] = field(default_factory=list)
-    errors: dict[str, str] = field(default_factory=dict)  # metric name -> why it cannot answer
-    # metric name -> part name -> why: parts of a fact that cannot answer while others can
-    missing: dict[str, dict[str, str]] = field(default_factory=dict)
+    errors: dict[MetricCall, str] = field(default_factory=dict)  # why a metric cannot answer
+    # metric call -> part name -> why: parts of a fact that cannot answer while others can
+    missing: dict[MetricCall, dict[str, str]] = field(default_factory=dict)
 
 
 def plan_query(query: Query, registry: Registry, *, split_metrics: bool = False) -> Plan:
     """`split_metrics`: one statement per metric instead of one per fact (see Settings)."""
     plan = Plan(query)
     groups: dict[tuple[str, str | None, str], tuple[Fact, list[PlannedPart]]] = {}
-    for name in sorted(query.metrics):
+    for call in sorted(query.calls, key=str):
+        name, arguments = call
         metric = registry.metric(name)
         problems = {
             fact.name: unsupported(fact, metric, query, registry) for fact in metric.facts()
         }
         if all(problems.values()):
-            plan.errors[name] = next(p for p in problems.values() if p)
+            plan.errors[call] = next(p for p in problems.values() if p)
             continue
-        for part_name in needed_parts(metric, query):
+        for part_name in needed_parts(metric, call, query):
             part = metric.parts[part_name]
             fact = part.fact or metric.fact
             if problems[fact.name]:
-                plan.missing.setdefault(name, {})[part_name] = problems[fact.name]  # type: ignore[assignment]
+                plan.missing.setdefault(call, {})[part_name] = problems[fact.name]  # type: ignore[assignment]
                 continue
-            split = None if part.by is None else str(part.by(fact.table))
-            statement = (fact.name, split, name if split_metrics else "")
-            groups.setdefault(statement, (fact, []))[1].append(PlannedPart(metric, part_name, part))
-    for (_, split, _), (fact, parts) in sorted(groups.items(), key=lambda item: str(item[0])):
-        plan.statements.append(Statement(query, fact, tuple(parts), split is not None))
+            split = split_key(part.splits, fact)
+            statement = (fact.name, split, str(call) if split_metrics else "")
+            planned = PlannedPart(metric, arguments, part_name, part)
+            groups.setdefault(statement, (fact, []))[1].append(planned)
+    for _, (fact, parts) in sorted(groups.items(), key=lambda item: str(item[0])):
+        plan.statements.append(Statement(query, fact, tuple(parts), len(parts[0].part.splits)))
     _push_order_down(plan, registry)
     return plan
 
 
-def needed_parts(metric: Metric, query: Query) -> list[str]:
-    """The parts the asked fields of `metric` read (a statement skips a fact nobody asked of)."""
+def split_key(splits: tuple[Split, ...], fact: Fact) -> str | None:
+    """What parts split the same way have in common: they share a statement."""
+    if not splits:
+        return None
+    return "|".join(
+        "local weekday" if isinstance(split, LocalWeekday) else str(split(fact.table))
+        for split in splits
+    )
+
+
+def needed_parts(metric: Metric, call: MetricCall, query: Query) -> list[str]:
+    """The parts the asked fields of a metric call read (no statement for a fact nobody asks)."""
     needed: set[str] = set()
-    for name, asked in query.fields:
-        if name != metric.name:
+    for asked_call, asked in query.fields:
+        if asked_call != call:
             continue
         value = metric.values.get(asked)
-        needed |= set(metric.parts) if value is None else value.part_names()
+        if value is not None:
+            needed |= value.part_names()
+        else:
+            needed |= set(metric.field_parts.get(asked, metric.parts))
     return [part for part in metric.parts if part in needed]
 
 
@@ -86,7 +101,8 @@ def _push_order_down(plan: Plan, registry: Registry) -> None:
         return
     statement = plan.statements[0]
     metric, _, _ = registry.metric_values()[order.value]
-    if statement.split or metric.name in plan.errors or metric.name in plan.missing:
+    call = (metric.name, ())
+    if statement.split or call in plan.errors or call in plan.missing:
         return
     plan.statements[0] = Statement(
         statement.query, statement.fact, statement.parts, False, order.value

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from server.metrics.declarations import ArgumentValues
 from server.metrics.time import Granularity, Period
 from server.security.scope import Scope
+
+MetricCall = tuple[str, ArgumentValues]
+"""A metric field as selected: its name and its restricting argument values."""
 
 
 @dataclass(frozen=True)
@@ -48,12 +52,11 @@ class Query:
     scope: Scope
     filter: Filter
     grouping: Grouping
-    # (metric, field) pairs asked for; a field that is not one of the metric's values (such as a
-    # distribution) needs every part of its metric
-    fields: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+    # (metric call, field) pairs asked for; a field that is not one of the metric's values (such
+    # as a distribution) needs every part of its metric
+    fields: frozenset[tuple[MetricCall, str]] = field(default_factory=frozenset)
+    order: Order | None = None
 
     @property
-    def metrics(self) -> set[str]:
-        return {metric for metric, _ in self.fields}
-
-    order: Order | None = None
+    def calls(self) -> set[MetricCall]:
+        return {call for call, _ in self.fields}

@@ -7,8 +7,9 @@ from decimal import Decimal
 from typing import Any
 
 from server.errors import UserError
-from server.metrics.declarations import Metric
 from server.metrics.planner import Plan
+from server.metrics.query import MetricCall
+from server.metrics.time import Days
 from server.plugins import Registry
 
 GroupKey = tuple[Any, ...]  # dimension keys in the order asked, then the bucket index if any
@@ -22,60 +23,66 @@ class QueryResult:
     def __init__(self, plan: Plan, registry: Registry, rows: Sequence[Sequence[Any]]) -> None:
         self.plan = plan
         self.registry = registry
-        # group key -> metric name -> part name -> value (a dict per split key for split parts)
-        self.groups: dict[GroupKey, dict[str, dict[str, Any]]] = {}
+        # group key -> metric call -> part name -> value (a dict by split key for split parts;
+        # a split key is a tuple when a part is split by several columns)
+        self.groups: dict[GroupKey, dict[MetricCall, dict[str, Any]]] = {}
         width = len(plan.query.grouping.dimensions) + (plan.query.grouping.granularity is not None)
         for statement, statement_rows in zip(plan.statements, rows, strict=True):
             for row in statement_rows:
                 key = tuple(row[:width])
-                split = row[width] if statement.split else None
+                splits = tuple(row[width : width + statement.split])
+                split = splits[0] if len(splits) == 1 else splits
                 values = row[width + statement.split :]
                 group = self.groups.setdefault(key, {})
                 for planned, value in zip(statement.parts, values, strict=True):
-                    parts = group.setdefault(planned.metric.name, {})
+                    parts = group.setdefault((planned.metric.name, planned.arguments), {})
                     value = _plain(planned.part.kind, value)
                     if statement.split:
-                        if value is not None:
+                        # A split key another metric's rows brought, where this part has none
+                        # (NULL, or a count of 0), is no key of this part.
+                        if value:
                             parts.setdefault(planned.name, {})[split] = value
                     else:
                         parts[planned.name] = value
 
-    def parts(self, key: GroupKey, metric: Metric) -> dict[str, Any]:
-        found = self.groups.get(key, {}).get(metric.name, {})
+    def parts(self, key: GroupKey, call: MetricCall) -> dict[str, Any]:
+        found = self.groups.get(key, {}).get(call, {})
         return {
             name: _default(part.kind, part.by is not None, found.get(name))
-            for name, part in metric.parts.items()
+            for name, part in self.registry.metric(call[0]).parts.items()
         }
 
-    def values(self, key: GroupKey, metric: Metric, days: int) -> dict[str, Any]:
+    def values(self, key: GroupKey, call: MetricCall, days: Days) -> dict[str, Any]:
         """Numeric fields; a field needing a part that cannot answer holds the error instead."""
-        parts = self.parts(key, metric)
-        missing = self.plan.missing.get(metric.name, {})
+        parts = self.parts(key, call)
+        missing = self.plan.missing.get(call, {})
         values: dict[str, Any] = {}
-        for name, value in metric.values.items():
+        for name, value in self.registry.metric(call[0]).values.items():
             why = next((missing[p] for p in value.part_names() if p in missing), None)
             values[name] = MetricUnavailable(why) if why else value.evaluate(parts, days)
         return values
 
-    def metric(self, key: GroupKey, name: str, days: int) -> Any:
+    def metric(self, key: GroupKey, call: MetricCall, days: Days) -> Any:
         """The metric's result object for a group (empty groups give counts 0, ratios null)."""
-        error = self.plan.errors.get(name)
+        error = self.plan.errors.get(call)
         if error:
             raise MetricUnavailable(error)
-        metric = self.registry.metric(name)
-        return metric.build(self.values(key, metric, days), self.parts(key, metric))
+        metric = self.registry.metric(call[0])
+        return metric.build(self.values(key, call, days), self.parts(key, call), days)
 
-    def value(self, key: GroupKey, value_name: str, days: int) -> float | int | None:
+    def value(self, key: GroupKey, value_name: str, days: Days) -> float | int | None:
+        """A `MetricValue` of a group, for its metric without arguments."""
         metric, name, _ = self.registry.metric_values()[value_name]
-        error = self.plan.errors.get(metric.name)
+        call = (metric.name, ())
+        error = self.plan.errors.get(call)
         if error:
             raise MetricUnavailable(error)
-        value = self.values(key, metric, days)[name]
+        value = self.values(key, call, days)[name]
         if isinstance(value, MetricUnavailable):
             raise value
         return value
 
-    def ordered_keys(self, days: int, prefix: GroupKey = ()) -> list[GroupKey]:
+    def ordered_keys(self, days: Days, prefix: GroupKey = ()) -> list[GroupKey]:
         """Breakdown groups under `prefix` (an entity's key): by the order value, nulls last,
         then by keys ascending, nulls last; at most the order's limit."""
         order = self.plan.query.order

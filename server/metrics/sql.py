@@ -2,12 +2,12 @@
 
 Shape of every statement (one per fact of a query):
 
-    SELECT g0, g1, b, k, agg(p0), agg(p1), …
-    FROM (SELECT <dimension> AS g0, …, <bucket> AS b, <split> AS k,
+    SELECT g0, g1, b, k0, agg(p0), agg(p1), …
+    FROM (SELECT <dimension> AS g0, …, <bucket> AS b, <split> AS k0, …,
                  CASE WHEN <metric and part condition> THEN <input> END AS p0, …
           FROM <fact table>
           WHERE <scope> AND <time in period> AND <filters> AND (<any metric's condition>))
-    GROUP BY g0, g1, b, k
+    GROUP BY g0, g1, b, k0
     [ORDER BY <value> DESC NULLS LAST, g0, g1 LIMIT n]
 
 The inner query names every computed column, so the outer GROUP BY refers to plain columns (a
@@ -36,7 +36,15 @@ from sqlalchemy import (
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
-from server.metrics.declarations import Dimension, Expression, Metric, Part
+from server.metrics.declarations import (
+    ArgumentValues,
+    Dimension,
+    Expression,
+    LocalWeekday,
+    Metric,
+    Part,
+    Split,
+)
 from server.metrics.facts import Fact
 from server.metrics.query import Query
 from server.metrics.time import Period
@@ -45,12 +53,17 @@ from server.metrics.time import Period
 @dataclass(frozen=True)
 class PlannedPart:
     metric: Metric
+    arguments: ArgumentValues  # of the metric field that asked for the part
     name: str
     part: Part
 
     @property
     def label(self) -> str:
-        return f"{self.metric.name}.{self.name}"
+        """`csat.responses`; with arguments `timeInPipeline(pipeline='x').median`."""
+        if not self.arguments:
+            return f"{self.metric.name}.{self.name}"
+        given = ", ".join(f"{name}={value!r}" for name, value in self.arguments)
+        return f"{self.metric.name}({given}).{self.name}"
 
 
 @dataclass(frozen=True)
@@ -60,7 +73,7 @@ class Statement:
     query: Query
     fact: Fact
     parts: tuple[PlannedPart, ...]
-    split: bool  # the parts are split by their `by` expression (column `k`)
+    split: int  # how many `by` columns the parts are split by (columns k0, k1, …), 0 for none
     order_by_value: str | None = None  # MetricValue computed here and used to prune to the limit
 
 
@@ -116,10 +129,8 @@ def compile_statement(
     ]
     if query.grouping.granularity is not None:
         grouped.append(period.bucket_index(instant(fact), query.grouping.granularity).label("b"))
-    if statement.split:
-        by = statement.parts[0].part.by
-        assert by is not None
-        grouped.append(by(table).label("k"))
+    for index, split in enumerate(statement.parts[0].part.splits):
+        grouped.append(_split_expression(split, fact, period).label(f"k{index}"))
 
     inputs = [_part_input(p, fact).label(f"p{i}") for i, p in enumerate(statement.parts)]
     conditions = [
@@ -128,10 +139,10 @@ def compile_statement(
         instant(fact) < literal(period.end, BigInteger),
         *_filter_conditions(query, fact, dimensions),
     ]
-    row_filters = [_row_filter(p) for p in statement.parts]
-    if all(where is not None for where in row_filters):
+    row_filters = dict(_row_filter(p) for p in statement.parts)
+    if all(where is not None for where in row_filters.values()):
         # one condition per declaration: metrics share theirs among all their parts
-        conditions.append(or_(*[where(table) for where in dict.fromkeys(row_filters)]))  # type: ignore[misc]
+        conditions.append(or_(*[where(table) for where in row_filters.values()]))  # type: ignore[misc]
 
     inner = select(*grouped, *inputs).where(and_(*conditions)).subquery("rows")
     group_columns = [inner.c[column.name] for column in grouped]
@@ -150,22 +161,34 @@ def compile_statement(
     return outer
 
 
+def _split_expression(split: Split, fact: Fact, period: Period) -> ColumnElement[Any]:
+    if isinstance(split, LocalWeekday):
+        return period.weekday(instant(fact))
+    return split(fact.table)
+
+
+def _metric_condition(planned: PlannedPart) -> Expression | None:
+    """The metric's condition, with its arguments', where the part reads the metric's own fact."""
+    part, metric = planned.part, planned.metric
+    if (part.fact or metric.fact) != metric.fact:
+        return None
+    return metric.condition(planned.arguments)
+
+
 def _condition(planned: PlannedPart, fact: Fact) -> ColumnElement[bool] | None:
     """The rows a part aggregates: its metric's condition (on the metric's own fact) and its own."""
-    part, metric = planned.part, planned.metric
-    wheres = [part.where]
-    if (part.fact or metric.fact) == metric.fact:
-        wheres.append(metric.where)
+    wheres = [planned.part.where, _metric_condition(planned)]
     conditions = [where(fact.table) for where in wheres if where is not None]
     return and_(*conditions) if conditions else None
 
 
-def _row_filter(planned: PlannedPart) -> Expression | None:
-    """A condition true of every row the part may aggregate: its metric's, else its own."""
-    part, metric = planned.part, planned.metric
-    if metric.where is not None and (part.fact or metric.fact) == metric.fact:
-        return metric.where
-    return part.where
+def _row_filter(planned: PlannedPart) -> tuple[Any, Expression | None]:
+    """A condition true of every row the part may aggregate (its metric's, else its own), with
+    a key that is the same for every part sharing that condition."""
+    metric_condition = _metric_condition(planned)
+    if metric_condition is not None:
+        return (planned.metric.name, planned.arguments), metric_condition
+    return planned.part.where, planned.part.where
 
 
 def _part_input(planned: PlannedPart, fact: Fact) -> ColumnElement[Any]:

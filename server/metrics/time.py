@@ -53,10 +53,36 @@ def local_midnight(day: date, tz: ZoneInfo) -> int:
 
 
 @dataclass(frozen=True)
+class Days:
+    """The local calendar days a value is computed over: a report's period or a series bucket.
+
+    Values that depend on the calendar (`perDay`, `busiestDay`) read it: a bucket of a series has
+    its own number of days and its own count of each weekday.
+    """
+
+    first: date
+    last: date  # inclusive
+
+    @property
+    def count(self) -> int:
+        return (self.last - self.first).days + 1
+
+    def weekday_occurrences(self) -> tuple[int, ...]:
+        """How many times each weekday occurs, Monday first."""
+        weeks, extra = divmod(self.count, 7)
+        start = self.first.weekday()
+        return tuple(weeks + ((weekday - start) % 7 < extra) for weekday in range(7))
+
+
+@dataclass(frozen=True)
 class Bucket:
     start: date
     end: date  # last day, inclusive
     starts_at: datetime  # UTC
+
+    @property
+    def local_days(self) -> Days:
+        return Days(self.start, self.end)
 
 
 @dataclass(frozen=True)
@@ -102,6 +128,10 @@ class Period:
     @property
     def days(self) -> int:
         return (self.last - self.first).days + 1
+
+    @property
+    def local_days(self) -> Days:
+        return Days(self.first, self.last)
 
     @cached_property
     def start(self) -> int:

@@ -30,8 +30,8 @@ from server.errors import UserError
 from server.schema.cost import CostEstimator
 from server.schema.depth import depth_rule
 from server.schema.records import RecordQuery
-from server.schema.report import ReportQuery
-from server.schema.report_filter import DIMENSIONS
+from server.schema.report.filter import DIMENSIONS
+from server.schema.report.root import ReportQuery
 from server.schema.strings import check_strings
 from server.settings import Limits, Settings, load_settings
 

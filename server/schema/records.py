@@ -64,15 +64,15 @@ from server.schema.loaders import (
     rows_by,
 )
 from server.schema.pagination import DEFAULT_FIRST, Connection, ListQuery, Ordering
-from server.schema.report_filter import ReportFilter
+from server.schema.report.filter import ReportFilter
 
 if TYPE_CHECKING:
-    from server.schema.report import Report
+    from server.schema.report.types import Report
 
 Info = strawberry.Info[Context, None]
 T = TypeVar("T")
 
-# Report types are assembled in report.py, which imports this module: `Report` is named lazily.
+# Report types (report/types.py) import this module: `Report` is named lazily.
 
 
 def entity_report_field(dimension: str, entity: str) -> Any:
@@ -80,8 +80,8 @@ def entity_report_field(dimension: str, entity: str) -> Any:
 
     async def report(
         root: Any, info: Info, filter: ReportFilter
-    ) -> Annotated[Report, strawberry.lazy("server.schema.report")]:
-        from server.schema.report import resolve_entity_report
+    ) -> Annotated[Report, strawberry.lazy("server.schema.report.types")]:
+        from server.schema.report.entities import resolve_entity_report
 
         return await resolve_entity_report(info, dimension, root.id, filter)
 

@@ -24,15 +24,17 @@ from graphql import (
     get_named_type,
 )
 from graphql.execution.values import VariableValues, get_argument_values
+from strawberry.types import Info
 
 from server.errors import UserError
-from server.metrics.query import Filter, Grouping, Order, Query
+from server.metrics.declarations import argument_values
+from server.metrics.query import Filter, Grouping, MetricCall, Order, Query
 from server.metrics.time import Granularity, Shift
 from server.plugins import Registry
 from server.security.scope import Scope
 from server.settings import Limits
 
-DEFAULT_LIMIT = 100  # breakdown(limit:), as declared in report.py
+DEFAULT_LIMIT = 100  # breakdown(limit:), as declared in types.py
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,11 @@ class Field:
     selections: list[Field]
 
 
+def selections(info: Info[Any, Any]) -> list[Field]:
+    """The fields selected under the report field being resolved, fragments flattened."""
+    return selected_fields(info._raw_info)
+
+
 def selected_fields(info: GraphQLResolveInfo) -> list[Field]:
     """The fields selected under the field being resolved, fragments flattened."""
     field_type = get_named_type(info.return_type)
@@ -136,6 +143,13 @@ def _fields(
 
 
 class SelectionPlanner:
+    """Walks a report's selection into the Queries it needs.
+
+    A part of the selection with an invalid argument (a breakdown limit over the limit, a series
+    with too many buckets) is left out: its own resolver runs the same check and reports the error
+    at that field's path, so the rest of the report still answers.
+    """
+
     def __init__(self, registry: Registry, limits: Limits) -> None:
         self.registry = registry
         self.limits = limits
@@ -143,31 +157,44 @@ class SelectionPlanner:
         self.queries: dict[tuple[Any, ...], Query] = {}
 
     def report(self, fields: Iterable[Field], context: NodeContext) -> None:
-        metrics: set[tuple[str, str]] = set()
+        metrics: set[tuple[MetricCall, str]] = set()
         for field in fields:
-            if field.name in self.metric_names:
-                metrics |= _asked(field)
-            elif field.name == "previous":
-                self.report(field.selections, context.shifted(_shift(field.arguments)))
-            elif field.name == "series":
-                self.series(field, context, ())
-            elif field.name == "breakdown":
-                self.breakdown(field, context)
-            elif field.name == "daily":
-                value = self.value_field(field.arguments["value"])
-                self.need(context, context.grouping((), Granularity.DAY), {value})
+            try:
+                if field.name in self.metric_names:
+                    metrics |= self.asked(field)
+                elif field.name == "previous":
+                    self.report(field.selections, context.shifted(_shift(field.arguments)))
+                elif field.name == "series":
+                    self.series(field, context, ())
+                elif field.name == "breakdown":
+                    self.breakdown(field, context)
+                elif field.name == "daily":
+                    value = self.value_field(field.arguments["value"])
+                    self.need(context, context.grouping((), Granularity.DAY), {value})
+            except UserError:
+                continue  # reported by the field's resolver
         self.need(context, context.grouping(), metrics)
 
-    def value_field(self, value: Any) -> tuple[str, str]:
-        """(metric, field) of a `MetricValue`."""
+    def asked(self, field: Field) -> set[tuple[MetricCall, str]]:
+        """(metric call, field) pairs a metric field's selection asks for (`csat { __typename }`
+        asks for the metric itself: "*" is no value, so every part)."""
+        metric = self.registry.metric(field.name)
+        call = (metric.name, argument_values(metric, field.arguments))
+        return {(call, sub.name) for sub in field.selections} or {(call, "*")}
+
+    def value_field(self, value: Any) -> tuple[MetricCall, str]:
+        """(metric call, field) of a `MetricValue`: the metric without arguments."""
         metric, name, _ = self.registry.metric_values()[enum_name(value)]
-        return metric.name, name
+        return (metric.name, ()), name
 
     def series(self, field: Field, context: NodeContext, dimensions: tuple[str, ...]) -> None:
         granularity = Granularity(enum_name(field.arguments["granularity"]))
         check_series(context, granularity, self.limits)
         metrics = {
-            asked for f in field.selections if f.name in self.metric_names for asked in _asked(f)
+            asked
+            for f in field.selections
+            if f.name in self.metric_names
+            for asked in self.asked(f)
         }
         self.need(context, context.grouping(dimensions, granularity), metrics)
 
@@ -182,40 +209,45 @@ class SelectionPlanner:
         by: tuple[str, ...],
         order: Order | None,
     ) -> None:
-        metrics: set[tuple[str, str]] = set()
+        fields = list(fields)
         for field in fields:
-            if field.name in self.metric_names:
-                metrics |= _asked(field)
-            elif field.name == "series":
-                self.series(field, context, by)
-            elif field.name == "previous":
-                self.group(field.selections, context.shifted(_shift(field.arguments)), by, None)
+            try:
+                if field.name == "series":
+                    self.series(field, context, by)
+                elif field.name == "previous":
+                    shifted = context.shifted(_shift(field.arguments))
+                    self.group(field.selections, shifted, by, None)
+            except UserError:
+                continue  # reported by the field's resolver
+        # The groups are those where any metric asked anywhere inside them has rows, so a
+        # breakdown that asks metrics only in its groups' series or previous still finds them.
+        metrics = self._metrics_within(fields)
         if order is not None and order.value is not None:
             metrics.add(self.value_field(order.value))
-        # The breakdown's own query is needed even without metric fields: it finds the groups.
-        self.need(context, context.grouping(by), metrics, order, always=order is not None)
+        self.need(context, context.grouping(by), metrics, order)
+
+    def _metrics_within(self, fields: Iterable[Field]) -> set[tuple[MetricCall, str]]:
+        metrics: set[tuple[MetricCall, str]] = set()
+        for field in fields:
+            if field.name in self.metric_names:
+                metrics |= self.asked(field)
+            elif field.name in ("series", "previous"):
+                metrics |= self._metrics_within(field.selections)
+        return metrics
 
     def need(
         self,
         context: NodeContext,
         grouping: Grouping,
-        metrics: set[tuple[str, str]],
+        metrics: set[tuple[MetricCall, str]],
         order: Order | None = None,
-        *,
-        always: bool = False,
     ) -> None:
-        if not metrics and not always:
-            return
+        if not metrics:
+            return  # a node asking no metric reads no result (a breakdown then says so)
         key = query_key(context, grouping, order)
         existing = self.queries.get(key)
         merged = frozenset(metrics) | (existing.fields if existing else frozenset())
         self.queries[key] = Query(context.scope, context.filter, grouping, merged, order)
-
-
-def _asked(field: Field) -> set[tuple[str, str]]:
-    """(metric, field) pairs a metric field's selection asks for (`csat { __typename }` asks
-    for the metric itself: "*" is no value, so every part)."""
-    return {(field.name, sub.name) for sub in field.selections} or {(field.name, "*")}
 
 
 def query_key(context: NodeContext, grouping: Grouping, order: Order | None) -> tuple[Any, ...]:
