@@ -46,7 +46,7 @@ ALIASES = (
 
 
 def estimate(query: str, variables: dict) -> str:
-    estimator = CostEstimator(graphql.build_schema(build_schema().as_str()), DIMENSIONS)
+    estimator = CostEstimator(graphql.build_schema(build_schema().as_str()), DIMENSIONS, Limits())
     found = estimator.estimate(graphql.parse(query), None, variables)
     assert found is not None
     return str(found)

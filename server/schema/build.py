@@ -187,5 +187,5 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         ],
     )
     # Read back from SDL: the estimator needs only field types, arguments and their defaults.
-    estimator = CostEstimator(graphql.build_schema(schema.as_str()), DIMENSIONS)
+    estimator = CostEstimator(graphql.build_schema(schema.as_str()), DIMENSIONS, limits)
     return schema

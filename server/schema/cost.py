@@ -42,6 +42,7 @@ from graphql.execution.values import get_argument_values, get_variable_values
 
 from server.metrics.declarations import Dimension
 from server.metrics.time import Granularity, Period
+from server.settings import Limits
 
 UNBOUNDED_LIST = 100  # items counted for a list the request does not bound (a page's worth)
 # The walk is cheap whatever the cells (they multiply), but fragments spread in fragments can make
@@ -58,8 +59,11 @@ class Walk:
 
 
 class CostEstimator:
-    def __init__(self, schema: GraphQLSchema, dimensions: Mapping[str, Dimension]) -> None:
+    def __init__(
+        self, schema: GraphQLSchema, dimensions: Mapping[str, Dimension], limits: Limits
+    ) -> None:
         self.schema = schema
+        self.limits = limits
         self.cardinality = {name: _cardinality(d) for name, d in dimensions.items()}
 
     def estimate(
@@ -154,19 +158,25 @@ class _Counter:
         arguments: dict[str, Any],
         period: tuple[date, date] | None,
     ) -> int:
-        """How many times the field's selection repeats per parent."""
+        """How many times the field's selection repeats per parent. A value over its own limit
+        counts 1: the field's own error, with its path, says more than the budget's."""
+        limits = self.estimator.limits
         if isinstance(arguments.get("first"), int):
-            return max(arguments["first"], 0)
+            first = arguments["first"]
+            return first if 0 <= first <= limits.max_first else 1
         if not _is_list(definition):
             return 1
         if name == "breakdown" and isinstance(arguments.get("limit"), int):
-            limit = max(arguments["limit"], 0)
+            limit = arguments["limit"]
+            if not 1 <= limit <= limits.max_breakdown_limit:
+                return 1
             known = [self.estimator.cardinality.get(_name(d)) for d in arguments.get("by") or ()]
             if known and None not in known:
                 return min(limit, math.prod(k for k in known if k is not None))
             return limit
         if name == "series" and period is not None and arguments.get("granularity") is not None:
-            return _buckets(period, Granularity(_name(arguments["granularity"])))
+            buckets = _buckets(period, Granularity(_name(arguments["granularity"])))
+            return buckets if buckets <= limits.max_series_buckets else 1
         # Edges of a page: the page's `first` already counted them.
         if name in ("edges", "nodes"):
             return 1
