@@ -74,13 +74,10 @@ def _prepare_sqlite(dbapi_connection: Any, _record: object) -> None:
     cursor.execute("PRAGMA cache_size=-200000")  # 200 MB page cache
     cursor.close()
     # SQLite lacks ordered-set aggregates; register one with PostgreSQL's percentile_cont semantics.
-    # aiosqlite only wraps create_function, so queue create_aggregate on its worker thread.
-    _on_sqlite_thread(dbapi_connection, "create_aggregate", "percentile_cont", 2, PercentileCont)
-
-
-def _on_sqlite_thread(dbapi_connection: Any, method: str, *arguments: Any) -> None:
+    # aiosqlite wraps no create_aggregate (it has no public way to run a call on its worker
+    # thread either): queue it there through its private _execute and _conn.
     driver = dbapi_connection.driver_connection
-    await_(driver._execute(getattr(driver._conn, method), *arguments))
+    await_(driver._execute(driver._conn.create_aggregate, "percentile_cont", 2, PercentileCont))
 
 
 def _limit_sqlite_statements(engine: AsyncEngine, seconds: float) -> None:
@@ -89,9 +86,8 @@ def _limit_sqlite_statements(engine: AsyncEngine, seconds: float) -> None:
 
     def prepare(dbapi_connection: Any, record: Any) -> None:
         deadline = record.info["rapport_deadline"] = [math.inf]  # kept per DBAPI connection
-        _on_sqlite_thread(
-            dbapi_connection, "set_progress_handler", partial(_past, deadline), 10_000
-        )
+        driver = dbapi_connection.driver_connection
+        await_(driver.set_progress_handler(partial(_past, deadline), 10_000))
 
     def start(connection: Any, *_: Any) -> None:
         # (statements SQLAlchemy runs while it sets up a connection come before `prepare`)
