@@ -16,8 +16,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.app import DEMO_QUERY, create_app, graphiql_page
-from server.schema import records
 from server.schema.build import build_schema
+from server.schema.records import root as record_root
 from server.settings import Limits, Settings
 from tests.records_data import Api, Data, api, token
 
@@ -137,7 +137,7 @@ async def test_unexpected_errors_are_masked_and_logged_with_an_id(
     async def broken(*_args: object) -> None:
         raise RuntimeError("the disk is on fire at /srv/secret")
 
-    monkeypatch.setattr(records, "fetch", broken)
+    monkeypatch.setattr(record_root, "fetch", broken)
     response = await client.post("{ teams { id } }", token=client.token)
     assert "secret" not in response.text
     [error] = response.json()["errors"]
@@ -164,7 +164,7 @@ async def test_a_statement_timeout_names_the_limit(
     async def slow(*_args: object) -> None:
         raise DBAPIError("SELECT …", {}, Canceled("canceling statement due to statement timeout"))
 
-    monkeypatch.setattr(records, "fetch", slow)
+    monkeypatch.setattr(record_root, "fetch", slow)
     assert await client.errors("{ teams { id } }") == [
         "statement timeout: a SQL statement ran over the limit of 10 s"
     ]

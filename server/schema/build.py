@@ -29,7 +29,7 @@ from strawberry.tools import merge_types
 from server.errors import UserError
 from server.schema.cost import CostEstimator
 from server.schema.depth import depth_rule
-from server.schema.records import RecordQuery
+from server.schema.records.root import RecordQuery
 from server.schema.report.filter import DIMENSIONS
 from server.schema.report.root import ReportQuery
 from server.schema.strings import check_strings

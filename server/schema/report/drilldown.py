@@ -17,7 +17,7 @@ from server.metrics.sql import dimension_expression, instant
 from server.schema.context import Context
 from server.schema.filters import Survey, score_values
 from server.schema.pagination import Connection
-from server.schema.records import (
+from server.schema.records.types import (
     Conversation,
     Rating,
     conversation_page,

@@ -20,7 +20,7 @@ from server.metrics.time import Days, Granularity, Period, Shift
 from server.schema.context import Context
 from server.schema.filters import Survey
 from server.schema.pagination import DEFAULT_FIRST, Connection
-from server.schema.records import Conversation, Rating
+from server.schema.records.types import Conversation, Rating
 from server.schema.report.drilldown import drill_down_conversations, drill_down_ratings
 from server.schema.report.filter import DIMENSIONS, REGISTRY
 from server.schema.report.labels import label_loader
