@@ -33,6 +33,7 @@ from server.logs import RequestLog, count_statements
 from server.responses import error_response
 from server.schema.build import build_schema, internal_error
 from server.schema.context import Context
+from server.security.enforce import current_scope, enforce_scope
 from server.security.scope import Scope as TokenScope
 from server.security.tokens import authenticate
 from server.settings import Limits, Settings, load_settings
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None, *, dev: bool | None = None) -> 
         pool_size=settings.limits.database_pool_size,
     )
     count_statements(engine)
+    enforce_scope(engine)
     endpoint = GraphQLEndpoint(
         GraphQLView(build_schema(settings), engine, settings),
         engine=engine,
@@ -134,7 +136,11 @@ class GraphQLEndpoint:
             await error_response(400, str(error))(scope, receive, send)
             return
         scope[SCOPE_KEY] = token_scope
-        await run_guarded(self.view, self.limits, scope, replay(body, receive), send)
+        checked = current_scope.set(token_scope)  # every statement from here on is checked
+        try:
+            await run_guarded(self.view, self.limits, scope, replay(body, receive), send)
+        finally:
+            current_scope.reset(checked)
 
     async def authenticate(self, request: Request) -> tuple[Response | None, TokenScope | None]:
         challenge = {"WWW-Authenticate": "Bearer"}
