@@ -1,4 +1,5 @@
-"""The ASGI application: `POST /graphql` behind a bearer token, GraphiQL with dev, `GET /healthz`.
+"""The ASGI application: `POST /graphql` behind a bearer token, GraphiQL with dev, `GET /healthz`,
+the dashboard at `/` (server/web), and CORS for the origins of $RAPPORT_CORS_ORIGINS.
 
 Every GraphQL request is authenticated before strawberry sees it: no token, no Scope, no query,
 not even in dev (the GraphiQL page itself is static and holds no data). The body is read here, up
@@ -7,18 +8,17 @@ to the limit, so an oversized request is refused before it is parsed.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import date, timedelta
 
 import strawberry
 from sqlalchemy import literal, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -37,6 +37,8 @@ from server.security.enforce import current_scope, enforce_scope
 from server.security.scope import Scope as TokenScope
 from server.security.tokens import authenticate
 from server.settings import Limits, Settings, load_settings
+from server.web import web_routes
+from server.web.graphiql import graphiql_page
 
 logger = logging.getLogger("rapport.app")
 SCOPE_KEY = "rapport.scope"  # where the authenticated Scope travels in the ASGI scope
@@ -47,6 +49,7 @@ def create_app(settings: Settings | None = None, *, dev: bool | None = None) -> 
     settings = settings or load_settings()
     if dev is None:
         dev = os.environ.get("RAPPORT_DEV", "").strip().lower() in {"1", "true", "yes", "on"}
+    demo_token = os.environ.get("RAPPORT_DEMO_TOKEN") or None
     engine = create_engine(
         settings.database_url,
         statement_timeout_seconds=settings.limits.statement_timeout_seconds,
@@ -58,7 +61,7 @@ def create_app(settings: Settings | None = None, *, dev: bool | None = None) -> 
         GraphQLView(build_schema(settings), engine, settings),
         engine=engine,
         limits=settings.limits,
-        graphiql=GraphiQL(os.environ.get("RAPPORT_DEMO_TOKEN") or None) if dev else None,
+        graphiql=GraphiQL(demo_token) if dev else None,
     )
 
     @asynccontextmanager
@@ -67,12 +70,27 @@ def create_app(settings: Settings | None = None, *, dev: bool | None = None) -> 
         await engine.dispose()
 
     app = Starlette(
-        routes=[Route("/graphql", endpoint), Route("/healthz", healthz)],
-        middleware=[Middleware(RequestLog)],
+        routes=[Route("/graphql", endpoint), Route("/healthz", healthz), *web_routes(demo_token)],
+        middleware=[Middleware(RequestLog), *cors(settings.cors_origins)],
         lifespan=lifespan,
     )
     app.state.engine = engine
     return app
+
+
+def cors(origins: tuple[str, ...]) -> list[Middleware]:
+    """Browser pages on these origins may call POST /graphql with a token (none by default)."""
+    if not origins:
+        return []
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=list(origins),
+            allow_methods=["POST"],
+            allow_headers=["Authorization", "Content-Type"],
+            max_age=600,
+        )
+    ]
 
 
 async def healthz(request: Request) -> Response:
@@ -188,64 +206,6 @@ def replay(body: bytes, receive: Receive) -> Receive:
     return replayed
 
 
-# --- GraphiQL -----------------------------------------------------------------------------------
-
-# A dashboard in one request: what `rapport demo` opens GraphiQL with.
-DEMO_QUERY = """\
-# Rapport demo: a support dashboard in one request. Run it with Ctrl-Enter.
-query Dashboard($filter: ReportFilter!) {
-  report(filter: $filter) {
-    from to days
-    csat { score responses satisfied }
-    nps { score promoters detractors }
-    happiness { score great okay notGood }
-    previous { csat { score } nps { score } happiness { score } }
-    series(granularity: WEEK) { start csat { score responses } }
-    byChannel: breakdown(by: [CHANNEL]) { key label csat { score responses } nps { score } }
-    topAgents: breakdown(by: [USER], orderBy: CSAT_RESPONSES, limit: 20) {
-      key label csat { score responses }
-    }
-    ratings(first: 5, surveys: [CSAT], scores: [1, 2]) {
-      edges { node { createdAt score comment user { name } conversation { number } } }
-    }
-  }
-}
-"""
-
-_GRAPHIQL = """<!doctype html>
-<html>
-  <head>
-    <meta charset="utf-8" />
-    <title>Rapport GraphiQL</title>
-    <style>body { margin: 0; } #graphiql { height: 100vh; }</style>
-    <script crossorigin src="https://unpkg.com/react@18.2.0/umd/react.production.min.js"
-      integrity="sha384-tMH8h3BGESGckSAVGZ82T9n90ztNXxvdwvdM6UoR56cYcf+0iGXBliJ29D+wZ/x8"></script>
-    <script crossorigin src="https://unpkg.com/react-dom@18.2.0/umd/react-dom.production.min.js"
-      integrity="sha384-bm7MnzvK++ykSwVJ2tynSE5TRdN+xL418osEVF2DE/L/gfWHj91J2Sphe582B1Bh"></script>
-    <link crossorigin rel="stylesheet" href="https://unpkg.com/graphiql@3.8.3/graphiql.min.css"
-      integrity="sha384-Mq3vbRBY71jfjQAt/DcjxUIYY33ksal4cgdRt9U/hNPvHBCaT2JfJ/PTRiPKf0aM" />
-  </head>
-  <body>
-    <div id="graphiql">Loading…</div>
-    <script crossorigin src="https://unpkg.com/graphiql@3.8.3/graphiql.min.js"
-      integrity="sha384-HbRVEFG0JGJZeAHCJ9Xm2+tpknBQ7QZmNlO/DgZtkZ0aJSypT96YYGRNod99l9Ie"></script>
-    <script>
-      const initial = __INITIAL__;
-      const fetcher = GraphiQL.createFetcher({ url: window.location.href.split("?")[0] });
-      ReactDOM.createRoot(document.getElementById("graphiql")).render(
-        React.createElement(GraphiQL, {
-          fetcher,
-          defaultEditorToolsVisibility: true,
-          isHeadersEditorEnabled: true,
-          ...initial,
-        }),
-      );
-    </script>
-  </body>
-</html>
-"""
-
-
 class GraphiQL:
     """The GraphiQL pages of `--dev`: the one holding the demo token goes only to requests whose
     Host is a loopback name, so that a page of another site whose name resolves to 127.0.0.1
@@ -256,11 +216,8 @@ class GraphiQL:
         self.without_token = graphiql_page(None)
 
     def page(self, request: Request) -> str:
-        return (
-            self.with_token
-            if is_loopback_host(request.headers.get("host", ""))
-            else (self.without_token)
-        )
+        loopback = is_loopback_host(request.headers.get("host", ""))
+        return self.with_token if loopback else self.without_token
 
 
 def is_loopback_host(host: str) -> bool:
@@ -273,16 +230,3 @@ def is_loopback_host(host: str) -> bool:
     return (
         len(parts) == 4 and parts[0] == "127" and all(p.isdigit() and int(p) < 256 for p in parts)
     )
-
-
-def graphiql_page(demo_token: str | None, today: date | None = None) -> str:
-    """GraphiQL, its headers editor holding the demo token (or a placeholder) and, in demo mode,
-    an example dashboard query over the last 30 days."""
-    token = demo_token or "<a token from `rapport token create`>"
-    initial: dict[str, str] = {"headers": json.dumps({"Authorization": f"Bearer {token}"})}
-    if demo_token:
-        today = today or date.today()
-        period = {"from": (today - timedelta(days=29)).isoformat(), "to": today.isoformat()}
-        initial |= {"query": DEMO_QUERY, "variables": json.dumps({"filter": period}, indent=2)}
-    # "<" escaped so that no value can close the <script> element it is embedded in.
-    return _GRAPHIQL.replace("__INITIAL__", json.dumps(initial).replace("<", "\\u003c"))

@@ -7,6 +7,7 @@ traceback. Heavy modules are imported inside commands so that `rapport --help` s
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
 import sys
 from collections.abc import Coroutine
@@ -73,13 +74,23 @@ def demo(
 ) -> None:
     """Write a realistic demo data set, print a token and an example query, then serve."""
     from server.demo import write_demo
+    from server.demo.plans import ACCOUNTS, FIRST_DAY, LAST_DAY
 
     if size not in ("small", "large"):
         raise UserError(f"--size: expected small or large, got {size!r}")
     url = database_url(database)
     secret = run(write_demo(url, size=size, seed=seed, console=console))
     query = '{"query": "{ report(filter: {from: \\"2026-01-01\\", to: \\"2026-01-31\\"}) { csat { score responses } } }"}'  # noqa: E501
-    console.print(f"\nToken: [bold]{secret}[/bold]")
+    account = ACCOUNTS[0]
+    console.print(
+        f"\nAccount: [bold]{account.id}[/bold] ({account.name}), time zone {account.timezone}"
+    )
+    console.print(f"Data: {FIRST_DAY} to {LAST_DAY}")
+    console.print(f"Token: [bold]{secret}[/bold]")
+    month = f"from={LAST_DAY.replace(day=1)}&to={LAST_DAY}"
+    console.print(
+        f"Dashboard: http://127.0.0.1:{port}/?{month}" + (" (signed in)" if serve else "")
+    )
     console.print("Try it:", style="bold")
     print(
         f"curl -s http://127.0.0.1:{port}/graphql -H 'Authorization: Bearer {secret}' "
@@ -210,7 +221,11 @@ def _serve(
     os.environ["RAPPORT_DEV"] = "1" if dev else ""
     if demo_token:
         os.environ["RAPPORT_DEMO_TOKEN"] = demo_token
-    console.print(f"Serving http://{host}:{port}/graphql" + (" (GraphiQL on)" if dev else ""))
+    check_port_free(host, port)
+    console.print(
+        f"Serving http://{host}:{port}/ (dashboard) and /graphql"
+        + (" (GraphiQL on)" if dev else "")
+    )
     configure_logging()
     uvicorn.run(
         "server.app:create_app",
@@ -225,12 +240,38 @@ def _serve(
     )
 
 
+def check_port_free(host: str, port: int) -> None:
+    """A port in use is one line before "Serving …", not uvicorn's log and traceback."""
+    import socket
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        # as uvicorn binds: a port left in TIME_WAIT by a stopped server is free
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            reason = "already in use" if error.errno == errno.EADDRINUSE else error.strerror
+            message = f"cannot serve on {host}:{port}: {reason} (choose another with --port)"
+            raise UserError(message) from None
+
+
 @app.command()
 def schema() -> None:
     """Print the GraphQL schema (SDL) with every installed plugin."""
     from server.schema.build import build_schema
 
-    print(build_schema().as_str())
+    write_out(build_schema().as_str() + "\n")
+
+
+def write_out(text: str) -> None:
+    """Text to stdout; a reader that stops early (`rapport schema | head`) is not an error."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Nothing more to say, and nothing for Python to flush into the closed pipe at exit
+        # (click would turn the error into exit 1).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 @app.command()
@@ -240,7 +281,10 @@ def plugins() -> None:
     from server.plugins import registry
 
     reg = registry()
-    table = Table("plugin", "metrics", "values", "dimensions", "filters")
+    table = Table()
+    for name in ("plugin", "metrics", "values", "dimensions", "filters"):
+        # a name wider than its column folds, never "…"
+        table.add_column(name, overflow="fold", min_width=len(name))
     for plugin in reg.plugins:
         metrics = [m for m in reg.metrics if reg.owners[m.name] == plugin]
         dimensions = [d for d in reg.dimensions if reg.owners[d.name] == plugin]
@@ -251,7 +295,9 @@ def plugins() -> None:
             ", ".join(d.name for d in dimensions),
             ", ".join(d.filter for d in dimensions if d.filter),
         )
-    Console(width=200).print(table)
+    # In a terminal (or with $COLUMNS) the table fits its width; piped, every row stays whole.
+    wide = not sys.stdout.isatty() and not os.environ.get("COLUMNS")
+    Console(width=200 if wide else None).print(table)
 
 
 @db_app.command("upgrade")

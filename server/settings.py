@@ -50,6 +50,8 @@ class Settings:
     # bench/dashboard.py on the benchmark data (docs/performance.md): split on PostgreSQL, where
     # each survey's statement is an index-only scan; shared on SQLite, where one scan is cheaper.
     split_metrics: bool | None = None
+    # Origins whose browser pages may call the API ($RAPPORT_CORS_ORIGINS, comma-separated).
+    cors_origins: tuple[str, ...] = ()
 
     def splits_metrics(self, dialect: str) -> bool:
         return self.split_metrics if self.split_metrics is not None else dialect == "postgresql"
@@ -66,6 +68,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         disabled_plugins=frozenset(p.strip() for p in disabled.split(",") if p.strip()),
         limits=load_limits(environ),
         split_metrics=_flag(environ.get("RAPPORT_SPLIT_METRICS", "")),
+        cors_origins=tuple(
+            origin.strip().rstrip("/")
+            for origin in environ.get("RAPPORT_CORS_ORIGINS", "").split(",")
+            if origin.strip()
+        ),
     )
 
 

@@ -15,10 +15,11 @@ from graphql import parse, validate
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.app import DEMO_QUERY, create_app, graphiql_page
+from server.app import create_app
 from server.schema.build import build_schema
 from server.schema.records import root as record_root
 from server.settings import Limits, Settings
+from server.web.graphiql import DEMO_QUERY, graphiql_page
 from tests.records_data import Api, Data, api, token
 
 
@@ -187,7 +188,7 @@ async def test_graphiql_only_with_dev(database_url: str, monkeypatch: pytest.Mon
     assert json.loads(initial["headers"]) == {
         "Authorization": "Bearer <a token from `rapport token create`>"
     }
-    assert "query" not in initial
+    assert initial["query"] == DEMO_QUERY  # an example to run once the token is filled in
     assert anonymous.status_code == 401  # GraphiQL is on, anonymous access is not
 
 

@@ -38,9 +38,9 @@ async def test_spring_forward_in_new_york(engine) -> None:
     assert report["days"] == 3
     assert [b["csat"]["responses"] for b in report["series"]] == [1, 2, 1]
     assert [b["startsAt"] for b in report["series"]] == [
-        "2026-03-07T05:00:00+00:00",
-        "2026-03-08T05:00:00+00:00",
-        "2026-03-09T04:00:00+00:00",  # the 8th had 23 hours
+        "2026-03-07T00:00:00-05:00",
+        "2026-03-08T00:00:00-05:00",
+        "2026-03-09T00:00:00-04:00",  # the 8th had 23 hours
     ]
 
 
@@ -59,9 +59,9 @@ async def test_fall_back_in_new_york(engine) -> None:
     )
     assert [b["csat"]["responses"] for b in report["series"]] == [1, 4, 1]
     assert [b["startsAt"] for b in report["series"]] == [
-        "2026-10-31T04:00:00+00:00",
-        "2026-11-01T04:00:00+00:00",
-        "2026-11-02T05:00:00+00:00",  # the 1st had 25 hours
+        "2026-10-31T00:00:00-04:00",
+        "2026-11-01T00:00:00-04:00",
+        "2026-11-02T00:00:00-05:00",  # the 1st had 25 hours
     ]
 
 
@@ -96,7 +96,9 @@ async def test_half_hour_zone(engine) -> None:
         {"from": "2026-03-01", "to": "2026-03-02", "timezone": "Asia/Kolkata"},
     )
     assert [b["csat"]["responses"] for b in report["series"]] == [2, 1]
-    assert report["series"][0]["startsAt"] == "2026-02-28T18:30:00+00:00"
+    assert (
+        report["series"][0]["startsAt"] == "2026-03-01T00:00:00+05:30"
+    )  # 18:30 UTC on 28 February
 
 
 EVENTS = [

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from server.db.tables import accounts, api_tokens, inboxes
 from server.errors import UserError
@@ -37,9 +37,7 @@ async def create_token(
 ) -> tuple[TokenInfo, str]:
     """Create a token; returns it and its secret, which is never stored."""
     async with engine.begin() as connection:
-        account = await connection.scalar(select(accounts.c.id).where(accounts.c.id == account_id))
-        if account is None:
-            raise UserError(f"account {account_id!r} does not exist")
+        await _require_account(connection, account_id)
         if inbox_ids:
             found = set(
                 await connection.scalars(
@@ -87,7 +85,14 @@ async def list_tokens(engine: AsyncEngine, account_id: str) -> list[TokenInfo]:
         .order_by(api_tokens.c.created_at, api_tokens.c.id)
     )
     async with engine.connect() as connection:
+        await _require_account(connection, account_id)  # a typo is not an account without tokens
         return [TokenInfo(**row._mapping) for row in await connection.execute(query)]
+
+
+async def _require_account(connection: AsyncConnection, account_id: str) -> None:
+    found = await connection.scalar(select(accounts.c.id).where(accounts.c.id == account_id))
+    if found is None:
+        raise UserError(f"account {account_id!r} does not exist")
 
 
 async def revoke_token(engine: AsyncEngine, token_id: str) -> None:

@@ -57,7 +57,9 @@ class ReportBucketBase:
     grouping: strawberry.Private[Grouping]
     start: date
     end: date = strawberry.field(description="last day, inclusive")
-    starts_at: datetime = strawberry.field(description="the bucket's first instant, UTC")
+    starts_at: datetime = strawberry.field(
+        description="the bucket's first instant, with the report's UTC offset at that instant"
+    )
 
 
 ReportBucket = strawberry.type(
@@ -77,7 +79,8 @@ def _series(node: Node, dimensions: tuple[str, ...], granularity: Granularity) -
             grouping=grouping,
             start=bucket.start,
             end=bucket.end,
-            starts_at=bucket.starts_at,
+            # With the zone's offset, so that a browser shows local times without converting.
+            starts_at=bucket.starts_at.astimezone(period.tz),
         )
         for index, bucket in enumerate(period.buckets(granularity))
     ]
