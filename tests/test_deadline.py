@@ -50,16 +50,20 @@ async def test_the_deadline_stops_a_request_and_names_the_limit(
         assert await client.errors(HEAVY, token=heavy) == [
             "deadline: the request ran over the limit of 0.05 s"
         ]
-        assert time.perf_counter() - started < 2
+        assert time.perf_counter() - started < 5  # a loaded machine: far under the report's time
         if client.engine.dialect.name == "postgresql":
-            await asyncio.sleep(1)  # the cancel request reaches the server
-            async with client.engine.connect() as connection:
-                running = await connection.scalar(
-                    text(
-                        "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
-                        "AND query LIKE '%FROM ratings%' AND pid <> pg_backend_pid()"
+            # the cancel request reaches the server: the statement stops well before it would end
+            for _ in range(30):
+                async with client.engine.connect() as connection:
+                    running = await connection.scalar(
+                        text(
+                            "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
+                            "AND query LIKE '%FROM ratings%' AND pid <> pg_backend_pid()"
+                        )
                     )
-                )
+                if running == 0:
+                    break
+                await asyncio.sleep(0.1)
             assert running == 0  # the statement was cancelled, not left running
         else:  # interrupted by the progress handler: its connection is free at once
             started = time.perf_counter()
