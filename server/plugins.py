@@ -57,6 +57,11 @@ class Registry:
         """`MetricValue` member name -> (metric, value field name, value)."""
         return self._values
 
+    @cached_property
+    def compiled_plans(self) -> dict[object, object]:
+        """Report plans compiled for this registry, kept by server.metrics.executor."""
+        return {}
+
 
 def plugin_manager(disabled: Iterable[str] = ()) -> pluggy.PluginManager:
     """A plugin manager holding every enabled plugin of the `rapport` entry-point group."""

@@ -46,15 +46,18 @@ class Settings:
     disabled_plugins: frozenset[str] = frozenset()
     limits: Limits = field(default_factory=Limits)
     # Report statements: one per fact, shared by the metrics reading it (False), or one per
-    # metric, smaller and run in parallel (True). None: by database, as measured with
-    # bench/dashboard.py on the benchmark data (docs/performance.md): split on PostgreSQL, where
-    # each survey's statement is an index-only scan; shared on SQLite, where one scan is cheaper.
-    split_metrics: bool | None = None
+    # metric, smaller and run in parallel (True). Measured with bench/dashboard.py on the peer
+    # benchmark's data (docs/performance.md): with the covering survey index, each survey's
+    # statement is an index-only scan of its own range, faster on both databases.
+    split_metrics: bool = True
+    # PostgreSQL: statements reading the same rows grouped differently share one scan with
+    # GROUPING SETS (server/metrics/shared_scans.py). SQLite has no GROUPING SETS.
+    share_scans: bool = True
     # Origins whose browser pages may call the API ($RAPPORT_CORS_ORIGINS, comma-separated).
     cors_origins: tuple[str, ...] = ()
 
-    def splits_metrics(self, dialect: str) -> bool:
-        return self.split_metrics if self.split_metrics is not None else dialect == "postgresql"
+    def shares_scans(self, dialect: str) -> bool:
+        return self.share_scans and dialect == "postgresql"
 
     def with_database(self, url: str | None) -> Settings:
         return replace(self, database_url=url) if url else self
@@ -67,7 +70,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         database_url=environ.get("RAPPORT_DATABASE_URL") or DEFAULT_DATABASE_URL,
         disabled_plugins=frozenset(p.strip() for p in disabled.split(",") if p.strip()),
         limits=load_limits(environ),
-        split_metrics=_flag(environ.get("RAPPORT_SPLIT_METRICS", "")),
+        split_metrics=_flag(environ.get("RAPPORT_SPLIT_METRICS", "")) is not False,
+        share_scans=_flag(environ.get("RAPPORT_SHARE_SCANS", "")) is not False,
         cors_origins=tuple(
             origin.strip().rstrip("/")
             for origin in environ.get("RAPPORT_CORS_ORIGINS", "").split(",")

@@ -241,11 +241,14 @@ def test_user_agents_are_real_browsers_on_real_systems(data: dict[str, Rows]) ->
 
 def test_transactions_are_exact_amounts_in_real_currencies(data: dict[str, Rows]) -> None:
     transactions = data["transactions"]
-    assert {t["currency"] for t in transactions} == {"EUR", "USD", "GBP"}
+    assert {t["currency"] for t in transactions} == {"EUR", "USD", "GBP", "CHF"}
     for row in transactions:
-        assert re.fullmatch(r"\d+\.\d\d", row["amount"]), row
+        assert re.fullmatch(r"\d+\.\d\d\d?\d?", row["amount"]), row
         assert Decimal(row["amount"]) > 0
         moment(row["created_at"])
+    # promotions bill 15 % off to the 1/10,000 unit: sums must be exact beyond cents
+    awkward = [t for t in transactions if len(t["amount"].split(".")[1]) > 2]
+    assert 0.02 * len(transactions) < len(awkward) < 0.2 * len(transactions)
     converted = {(t["account_id"], t["conversation_id"]) for t in transactions}
     assert 0.03 * len(data["conversations"]) < len(converted) < 0.3 * len(data["conversations"])
 

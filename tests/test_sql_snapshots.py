@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy.dialects import postgresql, sqlite
 
-from server.metrics.executor import compile_plan
+from server.metrics.executor import compile_plan, compile_queries
 from server.metrics.planner import plan_query
 from server.metrics.query import Filter, Grouping, Order, Query
+from server.metrics.shared_scans import CompiledScan
 from server.metrics.time import Granularity, Period
 from server.plugins import registry
 from server.security.scope import Scope
@@ -64,7 +65,7 @@ def _render(query: Query, split_metrics: bool = False) -> str:
 
 
 CASES = {name: (query, False) for name, query in QUERIES.items()}
-# The plan PostgreSQL runs by default (Settings.split_metrics): one statement per metric.
+# The default plan on both databases (Settings.split_metrics): one statement per metric.
 CASES["headline_surveys_split"] = (QUERIES["headline_surveys"], True)
 
 
@@ -77,3 +78,29 @@ def test_generated_sql_matches_the_snapshot(name: str) -> None:
         path.write_text(rendered)
     assert path.exists(), f"no snapshot {path}: run with RAPPORT_UPDATE_SNAPSHOTS=1"
     assert rendered == path.read_text()
+
+
+def _assert_snapshot(name: str, rendered: str) -> None:
+    path = SNAPSHOTS / f"{name}.sql"
+    if os.environ.get("RAPPORT_UPDATE_SNAPSHOTS"):
+        path.write_text(rendered)
+    assert path.exists(), f"no snapshot {path}: run with RAPPORT_UPDATE_SNAPSHOTS=1"
+    assert rendered == path.read_text()
+
+
+def test_shared_scan_sql_matches_the_snapshot() -> None:
+    """PostgreSQL's default plan of a survey dashboard's csat: one GROUPING SETS statement for
+    the headline, the day series across DST, by channel and the top agents (filtered, scoped)."""
+    base = QUERIES["top_agents_filtered_scoped"]
+    fields = frozenset({(("csat", ()), "score"), (("csat", ()), "responses")})
+    queries = [
+        Query(base.scope, base.filter, Grouping(), fields),
+        Query(base.scope, base.filter, Grouping((), Granularity.DAY), fields),
+        Query(base.scope, base.filter, Grouping(("CHANNEL",)), fields),
+        base,
+    ]
+    compiled = compile_queries(queries, registry(), split_metrics=True, share_scans=True)
+    (scan,) = compiled.selects
+    assert isinstance(scan, CompiledScan)
+    sql = scan.select.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
+    _assert_snapshot("shared_scan_csat_dashboard", f"-- postgresql\n{sql};\n")

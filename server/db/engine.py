@@ -54,7 +54,14 @@ def create_engine(
     # asyncpg prepares every statement, and PostgreSQL would soon keep a generic plan for it:
     # planned while a table was still small (during an import), such a plan goes on scanning
     # the whole table once it is large. Each execution is planned for its own values instead.
-    server_settings = {"timezone": "UTC", "plan_cache_mode": "force_custom_plan"}
+    # Report statements group by expressions PostgreSQL has no statistics for (local days,
+    # buckets): it expects as many groups as rows and, within the default 4 MB work_mem, sorts
+    # them on disk instead of hashing the few hundred groups there are (2.5× slower measured).
+    server_settings = {
+        "timezone": "UTC",
+        "plan_cache_mode": "force_custom_plan",
+        "work_mem": "64MB",
+    }
     if statement_timeout_seconds is not None:
         server_settings["statement_timeout"] = str(int(statement_timeout_seconds * 1000))
     return create_async_engine(

@@ -192,7 +192,17 @@ ratings = Table(
         ["account_id", "conversation_id"], ["conversations.account_id", "conversations.id"]
     ),
     Index("ix_ratings_created", "account_id", "created_at"),
-    Index("ix_ratings_survey_created", "account_id", "survey", "created_at", "score"),
+    # covers survey metrics, their channel and user breakdowns and inbox scopes (index-only scans)
+    Index(
+        "ix_ratings_survey_covering",
+        "account_id",
+        "survey",
+        "created_at",
+        "score",
+        "channel",
+        "user_id",
+        "inbox_id",
+    ),
     Index("ix_ratings_user", "account_id", "user_id", "created_at"),
     Index("ix_ratings_conversation", "account_id", "conversation_id"),
 )

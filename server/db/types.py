@@ -33,6 +33,15 @@ def scaled_to_amount(value: int) -> Decimal:
     return (Decimal(value) / AMOUNT_SCALE).quantize(Decimal("0.0001"))
 
 
+def money(scaled: int) -> Decimal:
+    """A stored amount as shown to users, with at least two decimals: 129.9000 -> 129.90,
+    1.2345 stays."""
+    amount = scaled_to_amount(scaled).normalize()
+    if amount.as_tuple().exponent > -2:  # type: ignore[operator]
+        amount = amount.quantize(Decimal("0.01"))
+    return amount
+
+
 class Timestamp(TypeDecorator[datetime]):
     """A UTC instant stored as BIGINT microseconds since the epoch.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from random import Random
 
+from server.db.types import AMOUNT_SCALE, money
 from server.demo.csvfiles import RowWriter
 from server.demo.plans import AccountPlan
 from server.demo.timestamps import UtcFormatter
@@ -24,6 +25,10 @@ CHANNEL_CONVERSION = {"chat": 1.4, "phone": 1.2, "email": 0.8, "social": 0.6}
 SALES_PIPELINE_CONVERSION = 1.5
 UPSELL_RATE = 0.08  # a second order within a week
 QUANTITIES = (1, 1, 1, 1, 1, 1, 1, 2, 2, 3)
+# A promotion code takes 15 % off, and the shop bills the exact result (19.90 -> 16.915): amounts
+# with more than two decimals, which revenue must sum exactly.
+PROMOTION_RATE = 0.12
+PROMOTION_PERCENT_OFF = 15
 
 
 class Purchases:
@@ -71,11 +76,15 @@ class Purchases:
     ) -> None:
         rng = self.rng
         cents = rng.choice(PRICES_CENTS[theme]) * rng.choice(QUANTITIES)
+        # in 1/10,000 of the currency unit, as stored
+        scaled = cents * (AMOUNT_SCALE // 100)
+        if rng.random() < PROMOTION_RATE:
+            scaled = scaled * (100 - PROMOTION_PERCENT_OFF) // 100
         self.write(
             (
                 self.plan.id,
                 order_id,
-                f"{cents // 100}.{cents % 100:02d}",
+                str(money(scaled)),
                 self._currency(country),
                 self.format_time(at),
                 conversation_id,
@@ -87,6 +96,8 @@ class Purchases:
         """Customers pay in their own currency where the shop offers it."""
         if country == "GB":
             return "GBP"
+        if country == "CH":
+            return "CHF"
         if self.plan.currency == "EUR":
             return "USD" if country in ("US", "CA") else "EUR"
         return "EUR" if country in EUROZONE else self.plan.currency

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select
@@ -12,32 +13,72 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from server.metrics.planner import Plan, plan_query
 from server.metrics.query import Query
 from server.metrics.results import QueryResult
+from server.metrics.shared_scans import CompiledScan, SharedScan, compile_shared, group_statements
 from server.metrics.sql import Statement, compile_statement
 from server.plugins import Registry
 
 
 def compile_plan(plan: Plan, registry: Registry) -> list[Select[Any]]:
+    return [compile_one(statement, registry) for statement in plan.statements]
+
+
+def compile_one(statement: Statement, registry: Registry) -> Select[Any]:
     dimensions = {d.name: d for d in registry.dimensions}
-    values = registry.metric_values()
+    order_value = None
+    if statement.order_by_value is not None:
+        metric, _, value = registry.metric_values()[statement.order_by_value]
+        days = statement.query.filter.period.local_days
 
-    def order_value(statement: Statement) -> Any:
-        if statement.order_by_value is None:
-            return None
-        metric, _, value = values[statement.order_by_value]
-        return lambda aggregates: value.sql(
-            {name: aggregates[f"{metric.name}.{name}"] for name in value.part_names()},
-            plan.query.filter.period.local_days,
-        )
+        def order_value(aggregates: dict[str, Any]) -> Any:
+            return value.sql(
+                {name: aggregates[f"{metric.name}.{name}"] for name in value.part_names()}, days
+            )
 
-    return [
-        compile_statement(
-            statement,
-            dimensions,
-            plan.query.scope.where(statement.fact.table),
-            order_value(statement),
-        )
-        for statement in plan.statements
-    ]
+    return compile_statement(
+        statement, dimensions, statement.query.scope.where(statement.fact.table), order_value
+    )
+
+
+def compile_scan(scan: SharedScan, registry: Registry) -> CompiledScan:
+    dimensions = {d.name: d for d in registry.dimensions}
+    first = scan.first
+    return compile_shared(scan, dimensions, first.query.scope.where(first.fact.table))
+
+
+@dataclass(frozen=True)
+class CompiledQueries:
+    """The plans of some queries and the statements that answer them, ready to run."""
+
+    plans: list[Plan]
+    units: list[Statement | SharedScan]
+    selects: list[Select[Any] | CompiledScan]
+
+
+# Dashboards repeat the same queries (same periods, scopes, fields): building the SQL expressions
+# is the largest part of a request's Python time, so compiled plans are kept, most recent last.
+COMPILED_PLANS_KEPT = 256
+
+
+def compile_queries(
+    queries: Iterable[Query], registry: Registry, *, split_metrics: bool, share_scans: bool
+) -> CompiledQueries:
+    unique = tuple(dict.fromkeys(queries))
+    cache: dict[Any, CompiledQueries] = registry.compiled_plans  # type: ignore[assignment]
+    key = (unique, split_metrics, share_scans)
+    found = cache.pop(key, None)
+    if found is None:
+        plans = [plan_query(q, registry, split_metrics=split_metrics) for q in unique]
+        statements = [statement for plan in plans for statement in plan.statements]
+        units = group_statements(statements) if share_scans else list(statements)
+        selects = [
+            compile_scan(u, registry) if isinstance(u, SharedScan) else compile_one(u, registry)
+            for u in units
+        ]
+        found = CompiledQueries(plans, units, selects)
+        while len(cache) >= COMPILED_PLANS_KEPT:
+            del cache[next(iter(cache))]
+    cache[key] = found
+    return found
 
 
 async def run_queries(
@@ -46,20 +87,28 @@ async def run_queries(
     registry: Registry,
     *,
     split_metrics: bool = False,
+    share_scans: bool = False,
 ) -> dict[Query, QueryResult]:
-    plans = [
-        plan_query(query, registry, split_metrics=split_metrics) for query in dict.fromkeys(queries)
-    ]
-    selects = [compile_plan(plan, registry) for plan in plans]
-    flat = [select for plan_selects in selects for select in plan_selects]
-    rows = await asyncio.gather(*(_fetch(engine, select) for select in flat))
-    results: dict[Query, QueryResult] = {}
-    position = 0
-    for plan, plan_selects in zip(plans, selects, strict=True):
-        count = len(plan_selects)
-        results[plan.query] = QueryResult(plan, registry, rows[position : position + count])
-        position += count
-    return results
+    """`share_scans` (PostgreSQL only): statements reading the same rows become one statement
+    with GROUPING SETS (shared_scans.py)."""
+    compiled = compile_queries(
+        queries, registry, split_metrics=split_metrics, share_scans=share_scans
+    )
+    fetched = await asyncio.gather(
+        *(_fetch(engine, s.select if isinstance(s, CompiledScan) else s) for s in compiled.selects)
+    )
+    rows_of: dict[int, list[Any]] = {}  # id(statement) -> its rows
+    for unit, select, rows in zip(compiled.units, compiled.selects, fetched, strict=True):
+        if isinstance(unit, SharedScan):
+            assert isinstance(select, CompiledScan)
+            for member, member_rows in zip(unit.members, select.split_rows(rows), strict=True):
+                rows_of[id(member)] = member_rows
+        else:
+            rows_of[id(unit)] = rows
+    return {
+        plan.query: QueryResult(plan, registry, [rows_of[id(s)] for s in plan.statements])
+        for plan in compiled.plans
+    }
 
 
 async def _fetch(engine: AsyncEngine, select: Select[Any]) -> list[Any]:

@@ -39,8 +39,9 @@ class QueryResult:
                     value = _plain(planned.part.kind, value)
                     if statement.split:
                         # A split key another metric's rows brought, where this part has none
-                        # (NULL, or a count of 0), is no key of this part.
-                        if value:
+                        # (NULL, or a count of 0), is no key of this part; a sum or a mean of
+                        # 0 over rows is (a refund cancelling an order, a stage left at once).
+                        if value is not None and not (value == 0 and _counts(planned.part.kind)):
                             parts.setdefault(planned.name, {})[split] = value
                     else:
                         parts[planned.name] = value
@@ -110,6 +111,10 @@ def _plain(kind: str, value: Any) -> Any:
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     return value
+
+
+def _counts(kind: str) -> bool:
+    return kind in ("count", "count_distinct")
 
 
 def _default(kind: str, split: bool, value: Any) -> Any:

@@ -34,7 +34,7 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import FunctionElement
+from sqlalchemy.sql.expression import FunctionElement, Subquery
 
 from server.metrics.declarations import (
     ArgumentValues,
@@ -120,7 +120,6 @@ def compile_statement(
 ) -> Select[Any]:
     """The SELECT for `statement`; `order_value(columns)` builds the value to order by."""
     query, fact = statement.query, statement.fact
-    table = fact.table
     period = query.filter.period
 
     grouped: list[ColumnElement[Any]] = [
@@ -130,24 +129,12 @@ def compile_statement(
     if query.grouping.granularity is not None:
         grouped.append(period.bucket_index(instant(fact), query.grouping.granularity).label("b"))
     for index, split in enumerate(statement.parts[0].part.splits):
-        grouped.append(_split_expression(split, fact, period).label(f"k{index}"))
+        grouped.append(split_expression(split, fact, period).label(f"k{index}"))
 
-    inputs = [_part_input(p, fact).label(f"p{i}") for i, p in enumerate(statement.parts)]
-    conditions = [
-        scope_where,
-        instant(fact) >= literal(period.start, BigInteger),
-        instant(fact) < literal(period.end, BigInteger),
-        *_filter_conditions(query, fact, dimensions),
-    ]
-    row_filters = dict(_row_filter(p) for p in statement.parts)
-    if all(where is not None for where in row_filters.values()):
-        # one condition per declaration: metrics share theirs among all their parts
-        conditions.append(or_(*[where(table) for where in row_filters.values()]))  # type: ignore[misc]
-
-    inner = select(*grouped, *inputs).where(and_(*conditions)).subquery("rows")
+    inner = rows_subquery(query, fact, statement.parts, grouped, dimensions, scope_where)
     group_columns = [inner.c[column.name] for column in grouped]
     aggregates = [
-        _aggregate(p.part, inner.c[f"p{i}"]).label(f"a{i}") for i, p in enumerate(statement.parts)
+        aggregate(p.part, inner.c[f"p{i}"]).label(f"a{i}") for i, p in enumerate(statement.parts)
     ]
     outer = select(*group_columns, *aggregates).select_from(inner)
     if group_columns:
@@ -161,7 +148,32 @@ def compile_statement(
     return outer
 
 
-def _split_expression(split: Split, fact: Fact, period: Period) -> ColumnElement[Any]:
+def rows_subquery(
+    query: Query,
+    fact: Fact,
+    parts: tuple[PlannedPart, ...],
+    grouped: list[ColumnElement[Any]],
+    dimensions: dict[str, Dimension],
+    scope_where: ColumnElement[bool],
+) -> Subquery:
+    """The fact's rows in the query's period and filter: the `grouped` columns (labelled), then
+    one input `p<i>` per part (NULL where the part's conditions do not hold)."""
+    period = query.filter.period
+    inputs = [_part_input(p, fact).label(f"p{i}") for i, p in enumerate(parts)]
+    conditions = [
+        scope_where,
+        instant(fact) >= literal(period.start, BigInteger),
+        instant(fact) < literal(period.end, BigInteger),
+        *_filter_conditions(query, fact, dimensions),
+    ]
+    row_filters = dict(_row_filter(p) for p in parts)
+    if all(where is not None for where in row_filters.values()):
+        # one condition per declaration: metrics share theirs among all their parts
+        conditions.append(or_(*[where(fact.table) for where in row_filters.values()]))  # type: ignore[misc]
+    return select(*grouped, *inputs).where(and_(*conditions)).subquery("rows")
+
+
+def split_expression(split: Split, fact: Fact, period: Period) -> ColumnElement[Any]:
     if isinstance(split, LocalWeekday):
         return period.weekday(instant(fact))
     return split(fact.table)
@@ -200,7 +212,7 @@ def _part_input(planned: PlannedPart, fact: Fact) -> ColumnElement[Any]:
     return value if condition is None else case((condition, value))
 
 
-def _aggregate(part: Part, column: ColumnElement[Any]) -> ColumnElement[Any]:
+def aggregate(part: Part, column: ColumnElement[Any]) -> ColumnElement[Any]:
     if part.kind == "count":
         return func.count(column)
     if part.kind == "sum":

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import Enum
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -164,7 +164,10 @@ class Period:
     def dates(self) -> list[date]:
         return [self.first + timedelta(days=i) for i in range(self.days)]
 
-    def buckets(self, granularity: Granularity) -> list[Bucket]:
+    # Periods repeat from request to request (a dashboard's period and its previous one), and
+    # their buckets and offsets are asked for by every series and every time expression.
+    @lru_cache(maxsize=1024)  # noqa: B019 - periods are small values; the cache is bounded
+    def buckets(self, granularity: Granularity) -> tuple[Bucket, ...]:
         """Calendar buckets of the period, clipped to it, in order."""
         starts = [self.first]
         day = self.first
@@ -177,14 +180,15 @@ class Period:
                 break
             starts.append(day)
         ends = [s - timedelta(days=1) for s in starts[1:]] + [self.last]
-        return [
+        return tuple(
             Bucket(s, e, datetime.fromtimestamp(local_midnight(s, self.tz) / MICROS, UTC))
             for s, e in zip(starts, ends, strict=True)
-        ]
+        )
 
     # --- SQL ----------------------------------------------------------------------------------
 
-    def offsets(self) -> list[tuple[int | None, int]]:
+    @lru_cache(maxsize=1024)  # noqa: B019 - as buckets()
+    def offsets(self) -> tuple[tuple[int | None, int], ...]:
         """[(UTC instant the offset starts, offset)] in microseconds; the first starts at None.
 
         Covers the whole period: an offset change is found at day granularity, then narrowed to the
@@ -211,7 +215,7 @@ class Period:
                 high *= MICROS
                 changes.append((high, offset_at(high)))
             instant = following
-        return changes
+        return tuple(changes)
 
     def local_micros(self, instant: ColumnElement[Any]) -> ColumnElement[Any]:
         """SQL: the row's local wall-clock time, as microseconds since the local epoch."""

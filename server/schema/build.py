@@ -58,10 +58,16 @@ def compose_query(parts: tuple[type, ...]) -> type:
 
 def limit_extensions(limits: Limits) -> list[Callable[[], SchemaExtension]]:
     """SPEC 9: each rejects an operation with an error that names the limit."""
+    # The depth rule and the alias limiter make a new validation rule class per call, and the
+    # validation cache is keyed by the rules: made once here, every request reuses them (else
+    # every request would validate its document again).
+    rules = [
+        depth_rule(limits.max_depth),
+        *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
+    ]
     return [
         partial(MaxTokensLimiter, max_token_count=limits.max_tokens),
-        partial(AddValidationRules, [depth_rule(limits.max_depth)]),
-        partial(MaxAliasesLimiter, max_alias_count=limits.max_aliases),
+        partial(AddValidationRules, rules),
     ]
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import strawberry
 from sqlalchemy import Row
 
-from server.db.types import scaled_to_amount
+from server.db.types import money
 from server.schema.records.entity_report import entity_report_field
 
 
@@ -48,18 +48,10 @@ class Transaction:
     def from_row(cls, row: Row[Any]) -> Transaction:
         return cls(
             id=strawberry.ID(row.id),
-            amount=_money(row.amount_scaled),
+            amount=money(row.amount_scaled),
             currency=row.currency,
             created_at=row.created_at,
         )
-
-
-def _money(scaled: int) -> Decimal:
-    """The stored amount with at least two decimals: 129.9000 -> 129.90, 1.2345 stays."""
-    amount = scaled_to_amount(scaled).normalize()
-    if amount.as_tuple().exponent > -2:  # type: ignore[operator]
-        amount = amount.quantize(Decimal("0.01"))
-    return amount
 
 
 @strawberry.type

@@ -32,7 +32,8 @@ class ReportRequest:
             self.context.engine,
             todo.values(),
             REGISTRY,
-            split_metrics=self.context.settings.splits_metrics(self.context.engine.dialect.name),
+            split_metrics=self.context.settings.split_metrics,
+            share_scans=self.context.settings.shares_scans(self.context.engine.dialect.name),
         )
         for key, query in todo.items():
             self.results[key] = results[query]
