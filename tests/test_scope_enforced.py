@@ -37,6 +37,18 @@ NO_INBOX = Scope("acme", frozenset())  # a token whose inboxes are all gone
         ),
         (select(ratings).where(NO_INBOX.where(ratings)), NO_INBOX),  # always false
         (select(inboxes).where(ACME_I1.where(inboxes)), ACME_I1),  # account-wide
+        (  # a correlated subquery, tied to the scoped outer rows
+            select(users).where(
+                ACME_I1.where(users),
+                select(team_members)
+                .where(
+                    team_members.c.account_id == users.c.account_id,
+                    team_members.c.user_id == users.c.id,
+                )
+                .exists(),
+            ),
+            ACME_I1,
+        ),
     ],
 )
 def test_scoped_statements_pass(statement: object, scope: Scope) -> None:

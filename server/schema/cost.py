@@ -8,7 +8,7 @@ see it, and counts the leaf values (cells) the response would hold:
 - `breakdown` by its `limit`, or by the number of groups its dimensions can have, when every one
   of them has a known number of keys (WEEKDAY 7, HOUR 24, a dimension with fixed labels);
 - `series` by the number of its buckets in the report's period;
-- any other list (inboxes, teams, members, …) counts as `UNBOUNDED_LIST` items, a full page;
+- any other list (currency totals, inboxes, teams, members, …) counts `UNBOUNDED_LIST` items;
 - aliases are fields of their own, and fragments count where they are spread.
 
 It is an estimate on purpose: an upper bound for reports, a page per unbounded list.
@@ -44,7 +44,7 @@ from server.metrics.declarations import Dimension
 from server.metrics.time import Granularity, Period
 from server.settings import Limits
 
-UNBOUNDED_LIST = 100  # items counted for a list the request does not bound (a page's worth)
+UNBOUNDED_LIST = 10  # items counted for a list the request does not bound: currencies, teams…
 # The walk is cheap whatever the cells (they multiply), but fragments spread in fragments can make
 # a small document's walk long: it stops after this many fields, the estimate then a lower bound.
 MAX_VISITS = 50_000

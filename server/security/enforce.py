@@ -9,7 +9,9 @@ runs (`current_scope` is set) must, in each SELECT, carry for each tenant table 
 - when the scope is limited to inboxes and the table is not listed account-wide,
   `<table>.inbox_id IN (<a subset of the scope's inboxes>)`, or a condition that is always false.
 
-Conditions count in the SELECT's WHERE clause or its joins' ON clauses, joined by AND. A statement
+Conditions count in the SELECT's WHERE clause or its joins' ON clauses, joined by AND. A table
+correlated to another tenant table (`transactions.account_id = conversations.account_id` in an
+EXISTS) is tied to that table's rows, which are checked where they are read. A statement
 missing one is refused with `UnscopedStatement` (a bug: masked as an internal error), and only
 SELECTs are allowed: a request never writes, and text statements cannot be checked.
 """
@@ -62,6 +64,8 @@ def check_statement(statement: ClauseElement, scope: Scope) -> None:
             f"a request may run only SELECT statements it can be checked on, not "
             f"{type(statement).__name__}"
         )
+    unscoped: list[tuple[Table, str]] = []
+    scoped: set[Table] = set()
     for select in _selects(statement):
         conditions = list(_conjuncts(select.whereclause))
         tables: list[Table] = []
@@ -72,7 +76,14 @@ def check_statement(statement: ClauseElement, scope: Scope) -> None:
         for table in tables:
             missing = _missing(table, conditions, scope)
             if missing:
-                raise UnscopedStatement(f"a statement reads {table.name} without {missing}")
+                unscoped.append((table, missing))
+            else:
+                scoped.add(table)
+    # A table a subquery correlates to (an EXISTS on the outer row) is listed in the subquery's
+    # FROM too: it is scoped where the enclosing SELECT reads it.
+    for table, missing in unscoped:
+        if table not in scoped:
+            raise UnscopedStatement(f"a statement reads {table.name} without {missing}")
 
 
 def _selects(statement: Select[Any]) -> Iterator[Select[Any]]:
@@ -111,6 +122,8 @@ def _missing(table: Table, conditions: list[Any], scope: Scope) -> str | None:
         return None if _equals(conditions, table.c.id, scope.account_id) else "its id condition"
     if "account_id" not in table.c:
         return None
+    if _correlated(conditions, table):
+        return None  # tied to a row of another tenant table, itself checked where it is read
     if not _equals(conditions, table.c.account_id, scope.account_id):
         return f"account_id = {scope.account_id!r}"
     if scope.inbox_ids is None or table.name in ACCOUNT_WIDE or "inbox_id" not in table.c:
@@ -124,6 +137,20 @@ def _always_false(condition: Any) -> bool:
     # where(false()) is wrapped as AsBoolean(False_) by SQLite's and PostgreSQL's compilers alike
     return isinstance(condition, False_) or (
         isinstance(condition, AsBoolean) and isinstance(condition.element, False_)
+    )
+
+
+def _correlated(conditions: list[Any], table: Table) -> bool:
+    """`table.account_id = other.account_id` with `other` another tenant table: a subquery's rows
+    tied to the row of an enclosing (or joined) table, which is checked where it is read."""
+    return any(
+        isinstance(c, BinaryExpression)
+        and c.operator is operators.eq
+        and c.left is table.c.account_id
+        and getattr(c.right, "name", None) == "account_id"
+        and isinstance(getattr(c.right, "table", None), Table)
+        and c.right.table is not table
+        for c in conditions
     )
 
 
