@@ -26,11 +26,17 @@ from starlette.types import Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
 from server.db.engine import create_engine
+from server.errors import UserError
+from server.guard import run_guarded
+from server.http_body import check_body
+from server.logs import RequestLog, count_statements
+from server.responses import error_response
 from server.schema.build import build_schema, internal_error
 from server.schema.context import Context
+from server.security.enforce import current_scope, enforce_scope
 from server.security.scope import Scope as TokenScope
 from server.security.tokens import authenticate
-from server.settings import Settings, load_settings
+from server.settings import Limits, Settings, load_settings
 from server.web import web_routes
 from server.web.graphiql import graphiql_page
 
@@ -47,12 +53,15 @@ def create_app(settings: Settings | None = None, *, dev: bool | None = None) -> 
     engine = create_engine(
         settings.database_url,
         statement_timeout_seconds=settings.limits.statement_timeout_seconds,
+        pool_size=settings.limits.database_pool_size,
     )
+    count_statements(engine)
+    enforce_scope(engine)
     endpoint = GraphQLEndpoint(
         GraphQLView(build_schema(settings), engine, settings),
         engine=engine,
-        max_body_bytes=settings.limits.max_body_bytes,
-        graphiql=graphiql_page(demo_token) if dev else None,
+        limits=settings.limits,
+        graphiql=GraphiQL(demo_token) if dev else None,
     )
 
     @asynccontextmanager
@@ -62,7 +71,7 @@ def create_app(settings: Settings | None = None, *, dev: bool | None = None) -> 
 
     app = Starlette(
         routes=[Route("/graphql", endpoint), Route("/healthz", healthz), *web_routes(demo_token)],
-        middleware=cors(settings.cors_origins),
+        middleware=[Middleware(RequestLog), *cors(settings.cors_origins)],
         lifespan=lifespan,
     )
     app.state.engine = engine
@@ -82,11 +91,6 @@ def cors(origins: tuple[str, ...]) -> list[Middleware]:
             max_age=600,
         )
     ]
-
-
-def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
-    """An HTTP error shaped like a GraphQL response, so clients read every error the same way."""
-    return JSONResponse({"errors": [{"message": message}]}, status_code=status, headers=headers)
 
 
 async def healthz(request: Request) -> Response:
@@ -116,17 +120,18 @@ class GraphQLEndpoint:
     """`/graphql`: GraphiQL on GET (dev only); on POST, token and body size, then strawberry."""
 
     def __init__(
-        self, view: GraphQLView, *, engine: AsyncEngine, max_body_bytes: int, graphiql: str | None
+        self, view: GraphQLView, *, engine: AsyncEngine, limits: Limits, graphiql: GraphiQL | None
     ) -> None:
         self.view = view
         self.engine = engine
-        self.max_body_bytes = max_body_bytes
+        self.limits = limits
+        self.max_body_bytes = limits.max_body_bytes
         self.graphiql = graphiql
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         if request.method in ("GET", "HEAD") and self.graphiql is not None:
-            await HTMLResponse(self.graphiql)(scope, receive, send)
+            await HTMLResponse(self.graphiql.page(request))(scope, receive, send)
             return
         if request.method != "POST":
             message = "send GraphQL requests with POST"
@@ -143,8 +148,17 @@ class GraphQLEndpoint:
             message = f"request body: over the limit of {self.max_body_bytes} bytes"
             await error_response(413, message)(scope, receive, send)
             return
+        try:
+            check_body(body)
+        except UserError as error:
+            await error_response(400, str(error))(scope, receive, send)
+            return
         scope[SCOPE_KEY] = token_scope
-        await self.view(scope, replay(body, receive), send)
+        checked = current_scope.set(token_scope)  # every statement from here on is checked
+        try:
+            await run_guarded(self.view, self.limits, scope, replay(body, receive), send)
+        finally:
+            current_scope.reset(checked)
 
     async def authenticate(self, request: Request) -> tuple[Response | None, TokenScope | None]:
         challenge = {"WWW-Authenticate": "Bearer"}
@@ -190,3 +204,29 @@ def replay(body: bytes, receive: Receive) -> Receive:
         return pending.pop() if pending else await receive()
 
     return replayed
+
+
+class GraphiQL:
+    """The GraphiQL pages of `--dev`: the one holding the demo token goes only to requests whose
+    Host is a loopback name, so that a page of another site whose name resolves to 127.0.0.1
+    (DNS rebinding) cannot read the token; any other Host gets the page without it."""
+
+    def __init__(self, demo_token: str | None) -> None:
+        self.with_token = graphiql_page(demo_token)
+        self.without_token = graphiql_page(None)
+
+    def page(self, request: Request) -> str:
+        loopback = is_loopback_host(request.headers.get("host", ""))
+        return self.with_token if loopback else self.without_token
+
+
+def is_loopback_host(host: str) -> bool:
+    """`localhost`, `127.x.y.z` or `[::1]`, with or without a port."""
+    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    name = name.strip("[]").lower()
+    if name in ("localhost", "::1"):
+        return True
+    parts = name.split(".")
+    return (
+        len(parts) == 4 and parts[0] == "127" and all(p.isdigit() and int(p) < 256 for p in parts)
+    )

@@ -213,8 +213,10 @@ def _serve(
 ) -> None:
     import uvicorn
 
+    from server.logs import configure_logging
     from server.plugins import registry
 
+    load_settings()  # so does a bad RAPPORT_* value
     registry()  # a broken plugin stops here, before the server starts
     # Workers are separate processes: they read their settings from the environment.
     os.environ["RAPPORT_DATABASE_URL"] = url
@@ -226,6 +228,7 @@ def _serve(
         f"Serving http://{host}:{port}/ (dashboard) and /graphql"
         + (" (GraphiQL on)" if dev else "")
     )
+    configure_logging()
     uvicorn.run(
         "server.app:create_app",
         factory=True,
@@ -233,6 +236,9 @@ def _serve(
         port=port,
         workers=workers,
         log_level="info",
+        access_log=False,  # server.logs writes one line per request, with its id and statements
+        # Stop within a few seconds of SIGTERM: requests still running then are cancelled.
+        timeout_graceful_shutdown=3,
     )
 
 

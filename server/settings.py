@@ -1,9 +1,17 @@
-"""Settings, read once from the environment (and command-line overrides)."""
+"""Settings, read once from the environment (and command-line overrides).
+
+Every limit is a field of `Limits` and is set by the environment variable `RAPPORT_<FIELD>` in
+capitals (`max_depth` by `RAPPORT_MAX_DEPTH`): docs/security.md lists them. A value that is not a
+number in range stops start-up with one line naming the variable.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+
+from server.errors import UserError
 
 DEFAULT_DATABASE_URL = "sqlite:///rapport.db"
 PLUGIN_PREFIX = "RAPPORT_PLUGIN_"
@@ -13,15 +21,24 @@ PLUGIN_PREFIX = "RAPPORT_PLUGIN_"
 class Limits:
     """Query limits of SPEC section 9; all on by default."""
 
-    max_depth: int = 12
+    max_depth: int = 12  # levels of nested fields, the root field counting as 1
     max_aliases: int = 30
     max_tokens: int = 5_000
     max_body_bytes: int = 100_000
     max_first: int = 100
     max_breakdown_limit: int = 1_000
     max_series_buckets: int = 1_000
-    max_period_days: int = 3_653  # ten years, leap days included
+    # From the first day to the last, inclusive: at most this many calendar years, that is the
+    # last day comes before the same date that many years after the first (29 February: 1 March).
+    max_period_years: int = 10
     statement_timeout_seconds: float = 10.0
+    # Result cells a request may produce, estimated before any SQL (server/schema/cost.py).
+    max_cost_cells: int = 25_000
+    # Wall-clock limit of a whole GraphQL request, SQL and Python.
+    deadline_seconds: float = 15.0
+    max_response_bytes: int = 10_000_000
+    # Connections per process (PostgreSQL; SQLite connects per use), plus as many overflowing.
+    database_pool_size: int = 10
 
 
 @dataclass(frozen=True)
@@ -51,23 +68,52 @@ class Settings:
         return replace(self, database_url=url) if url else self
 
 
-def load_settings() -> Settings:
-    disabled = os.environ.get("RAPPORT_DISABLE_PLUGINS", "")
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    environ = os.environ if environ is None else environ
+    disabled = environ.get("RAPPORT_DISABLE_PLUGINS", "")
     return Settings(
-        database_url=os.environ.get("RAPPORT_DATABASE_URL") or DEFAULT_DATABASE_URL,
+        database_url=environ.get("RAPPORT_DATABASE_URL") or DEFAULT_DATABASE_URL,
         disabled_plugins=frozenset(p.strip() for p in disabled.split(",") if p.strip()),
-        split_metrics=_flag(os.environ.get("RAPPORT_SPLIT_METRICS", "")) is not False,
-        share_scans=_flag(os.environ.get("RAPPORT_SHARE_SCANS", "")) is not False,
+        limits=load_limits(environ),
+        split_metrics=_flag(environ.get("RAPPORT_SPLIT_METRICS", "")) is not False,
+        share_scans=_flag(environ.get("RAPPORT_SHARE_SCANS", "")) is not False,
         plugin_environment=frozenset(
-            (name, value) for name, value in os.environ.items() if name.startswith(PLUGIN_PREFIX)
+            (name, value) for name, value in environ.items() if name.startswith(PLUGIN_PREFIX)
         ),
-        plugins_file=os.environ.get("RAPPORT_PLUGINS_FILE") or None,
+        plugins_file=environ.get("RAPPORT_PLUGINS_FILE") or None,
         cors_origins=tuple(
             origin.strip().rstrip("/")
-            for origin in os.environ.get("RAPPORT_CORS_ORIGINS", "").split(",")
+            for origin in environ.get("RAPPORT_CORS_ORIGINS", "").split(",")
             if origin.strip()
         ),
     )
+
+
+def limit_variable(name: str) -> str:
+    return f"RAPPORT_{name.upper()}"
+
+
+def load_limits(environ: Mapping[str, str]) -> Limits:
+    """`Limits` with each field set by its variable, when set; every bad value is named."""
+    chosen: dict[str, int | float] = {}
+    for limit in fields(Limits):
+        raw = environ.get(limit_variable(limit.name), "").strip()
+        if raw:
+            chosen[limit.name] = _positive(limit_variable(limit.name), raw, limit.type)
+    return Limits(**chosen)  # type: ignore[arg-type]
+
+
+def _positive(variable: str, raw: str, kind: object) -> int | float:
+    whole = kind in (int, "int")
+    try:
+        value: int | float = int(raw) if whole else float(raw)
+    except ValueError:
+        value = -1
+    # float("nan") and float("inf") parse, and are no limit
+    if not 0 < value < float("inf"):
+        expected = "a whole number" if whole else "a number of seconds"
+        raise UserError(f"{variable}: expected {expected} greater than 0, got {raw!r}")
+    return value
 
 
 def _flag(value: str) -> bool | None:

@@ -7,7 +7,7 @@ there how PostgreSQL is chosen ($RAPPORT_TEST_POSTGRES_URL) and how each run mak
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -58,3 +58,34 @@ class StatementCounter:
 @pytest.fixture
 def statements(engine: AsyncEngine) -> StatementCounter:
     return StatementCounter(engine)
+
+
+# --- every statement a request runs, checked for its Scope --------------------------------------
+
+_UNSCOPED: list[str] = []
+_CHECKED = [0]
+
+
+def _check_request_statement(_connection: object, statement: object, *_: object) -> None:
+    """Record, across the whole run, any statement a request runs without its Scope's conditions
+    (the engine refuses them too; this also catches one whose refusal a caller swallowed)."""
+    from server.security.enforce import UnscopedStatement, check_statement, current_scope
+
+    scope = current_scope.get()
+    if scope is None:
+        return
+    _CHECKED[0] += 1
+    try:
+        check_statement(statement, scope)  # type: ignore[arg-type]
+    except UnscopedStatement as error:
+        _UNSCOPED.append(f"{error}: {str(statement)[:300]}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def every_request_statement_is_scoped() -> Iterator[None]:
+    from sqlalchemy.engine import Engine
+
+    event.listen(Engine, "before_execute", _check_request_statement)
+    yield
+    event.remove(Engine, "before_execute", _check_request_statement)
+    assert not _UNSCOPED, "statements run without their Scope:\n" + "\n".join(_UNSCOPED)

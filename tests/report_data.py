@@ -17,7 +17,7 @@ from server.db import tables
 from server.db.types import AMOUNT_SCALE
 from server.schema.context import Context
 from server.security.scope import Scope
-from server.settings import Settings
+from server.settings import Limits, Settings
 
 
 def at(text: str) -> datetime:
@@ -147,5 +147,9 @@ async def execute_raw(
 ) -> strawberry.types.ExecutionResult:
     from server.schema.build import build_schema
 
-    context = Context(engine=engine, scope=Scope(account, inbox_ids, timezone), settings=Settings())
-    return await build_schema().execute(query, variable_values=variables, context_value=context)
+    # Report tests ask wide selections to check numbers; the cost budget is tested in test_cost.
+    settings = Settings(limits=Limits(max_cost_cells=10**9))
+    context = Context(engine=engine, scope=Scope(account, inbox_ids, timezone), settings=settings)
+    return await build_schema(settings).execute(
+        query, variable_values=variables, context_value=context
+    )

@@ -7,7 +7,15 @@ import json
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.security.tokens import create_token, revoke_token
+from server.settings import Limits, Settings
 from tests.records_data import Account, Data, api, token
+
+
+def broad_settings(database_url: str) -> Settings:
+    """BROAD asks for every field through nested pages (20 users × 20 ratings × 20 messages …):
+    far over the cost budget, whose upper bound counts full pages; here isolation is tested."""
+    return Settings(database_url=database_url, limits=Limits(max_cost_cells=10**9))
+
 
 CANARY = "CANARY-B"
 
@@ -79,7 +87,7 @@ async def test_an_account_never_sees_another_accounts_rows(
     await data.write(engine)
     a_token, b_token = await token(engine, "a"), await token(engine, "b")
 
-    async with api(database_url) as client:
+    async with api(database_url, settings=broad_settings(database_url)) as client:
         a_response = await client.post(BROAD, token=a_token)
         b_response = await client.post(BROAD, token=b_token)
         missing = await client.query(
@@ -168,7 +176,7 @@ async def test_an_inbox_scoped_token_sees_only_its_inboxes(
     database_url: str, engine: AsyncEngine
 ) -> None:
     scoped, unscoped = await write_scoped_data(engine)
-    async with api(database_url) as client:
+    async with api(database_url, settings=broad_settings(database_url)) as client:
         seen = await client.query(SCOPED, token=scoped)
         everything = await client.query(SCOPED, token=unscoped)
 

@@ -55,11 +55,11 @@ async def test_a_database_that_does_not_answer(tmp_path: Path) -> None:
 
 
 def depth_query(levels: int) -> str:
-    """`levels` nested object fields with a leaf at the bottom."""
+    """`levels` levels of fields: nested object fields with a leaf at the bottom."""
     chain = ["users", "edges", "node", "teams", "members", "teams", "members", "teams", "members",
              "teams", "members", "teams", "members", "teams"]  # fmt: skip
     body = "id"
-    for field in reversed(chain[:levels]):
+    for field in reversed(chain[: levels - 1]):
         body = f"{field} {{ {body} }}"
     return f"{{ {body} }}"
 
@@ -77,16 +77,23 @@ async def test_limits_name_themselves(client: Api) -> None:
     assert await client.errors("{ users(first: -1) { totalCount } }") == [
         "first: must be 0 or more, got -1"
     ]
-    await client.query(depth_query(12))
-    assert await client.errors(depth_query(13)) == [
-        "'anonymous' exceeds maximum operation depth of 12"
-    ]
     await client.query(aliases_query(30))
     assert await client.errors(aliases_query(31)) == ["31 aliases found. Allowed: 30"]
     many_tokens = "{ " + "inboxes { id } " * 1300 + "}"  # 5,202 tokens in 19.5 KB
     assert await client.errors(many_tokens) == [
         "Syntax Error: Document contains more than 5000 tokens. Parsing aborted."
     ]
+
+
+async def test_depth_counts_levels_of_fields(database_url: str, client: Api) -> None:
+    # teams and members are lists the cost budget counts a page each: out of its way here
+    settings = Settings(database_url=database_url, limits=Limits(max_cost_cells=10**40))
+    async with api(database_url, settings=settings) as deep:
+        await deep.query(depth_query(12), token=client.token)
+        assert await deep.errors(depth_query(13), token=client.token) == [
+            "query depth: more than 12 levels of nested fields, over the limit of 12"
+        ]
+    assert depth_query(2) == "{ users { id } }"  # depth 2, as the limit counts
 
 
 async def test_a_body_over_the_limit_is_refused(client: Api) -> None:
@@ -194,15 +201,30 @@ async def test_dev_and_database_come_from_the_environment(
     app = create_app()
     try:
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as http:
             page = await http.get("/graphql")
             health = await http.get("/healthz")
+            # DNS rebinding: a page of another site whose name resolves to this machine
+            rebound = [
+                await http.get("/graphql", headers={"Host": host})
+                for host in ("rapport.attacker.example:8000", "127.0.0.1.nip.io", "localhost.evil")
+            ]
+            loopback = [
+                await http.get("/graphql", headers={"Host": host})
+                for host in ("localhost:8000", "[::1]:8000", "127.0.0.2")
+            ]
     finally:
         await app.state.engine.dispose()
     assert health.json() == {"status": "ok"}
     initial = _initial(page.text)
     assert json.loads(initial["headers"]) == {"Authorization": "Bearer rpt_demo-secret"}
     assert initial["query"] == DEMO_QUERY
+    for response in rebound:
+        assert "rpt_demo-secret" not in response.text
+        assert json.loads(_initial(response.text)["headers"]) == {
+            "Authorization": "Bearer <a token from `rapport token create`>"
+        }
+    assert all("Bearer rpt_demo-secret" in response.text for response in loopback)
 
 
 def test_demo_page_holds_a_dashboard_over_the_last_30_days() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from contextvars import ContextVar
 from functools import partial
 from typing import Any
 
@@ -14,6 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.util import await_
 
 from server.errors import UserError
+
+# The monotonic time by which the current request must be done (server.app sets it): on SQLite a
+# statement is interrupted then, since cancelling the awaiting task leaves its thread running.
+# (PostgreSQL cancels a statement whose task is cancelled: asyncpg sends the server a cancel.)
+request_deadline: ContextVar[float] = ContextVar("request_deadline", default=math.inf)
 
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 
@@ -30,7 +36,9 @@ def async_url(url: str) -> str:
     return parsed.set(drivername=_ASYNC_DRIVERS[backend]).render_as_string(hide_password=False)
 
 
-def create_engine(url: str, *, statement_timeout_seconds: float | None = None) -> AsyncEngine:
+def create_engine(
+    url: str, *, statement_timeout_seconds: float | None = None, pool_size: int = 10
+) -> AsyncEngine:
     """An async engine for `url`, with per-connection set-up for each database.
 
     With `statement_timeout_seconds`, any statement running longer is stopped (serving requests);
@@ -38,7 +46,7 @@ def create_engine(url: str, *, statement_timeout_seconds: float | None = None) -
     """
     url = async_url(url)
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _prepare_sqlite)
         if statement_timeout_seconds is not None:
             _limit_sqlite_statements(engine, statement_timeout_seconds)
@@ -57,7 +65,12 @@ def create_engine(url: str, *, statement_timeout_seconds: float | None = None) -
     if statement_timeout_seconds is not None:
         server_settings["statement_timeout"] = str(int(statement_timeout_seconds * 1000))
     return create_async_engine(
-        url, pool_size=10, max_overflow=10, connect_args={"server_settings": server_settings}
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        # a failing statement's parameters (token hashes among them) stay out of errors and logs
+        hide_parameters=True,
+        connect_args={"server_settings": server_settings},
     )
 
 
@@ -68,13 +81,10 @@ def _prepare_sqlite(dbapi_connection: Any, _record: object) -> None:
     cursor.execute("PRAGMA cache_size=-200000")  # 200 MB page cache
     cursor.close()
     # SQLite lacks ordered-set aggregates; register one with PostgreSQL's percentile_cont semantics.
-    # aiosqlite only wraps create_function, so queue create_aggregate on its worker thread.
-    _on_sqlite_thread(dbapi_connection, "create_aggregate", "percentile_cont", 2, PercentileCont)
-
-
-def _on_sqlite_thread(dbapi_connection: Any, method: str, *arguments: Any) -> None:
+    # aiosqlite wraps no create_aggregate (it has no public way to run a call on its worker
+    # thread either): queue it there through its private _execute and _conn.
     driver = dbapi_connection.driver_connection
-    await_(driver._execute(getattr(driver._conn, method), *arguments))
+    await_(driver._execute(driver._conn.create_aggregate, "percentile_cont", 2, PercentileCont))
 
 
 def _limit_sqlite_statements(engine: AsyncEngine, seconds: float) -> None:
@@ -83,15 +93,14 @@ def _limit_sqlite_statements(engine: AsyncEngine, seconds: float) -> None:
 
     def prepare(dbapi_connection: Any, record: Any) -> None:
         deadline = record.info["rapport_deadline"] = [math.inf]  # kept per DBAPI connection
-        _on_sqlite_thread(
-            dbapi_connection, "set_progress_handler", partial(_past, deadline), 10_000
-        )
+        driver = dbapi_connection.driver_connection
+        await_(driver.set_progress_handler(partial(_past, deadline), 10_000))
 
     def start(connection: Any, *_: Any) -> None:
         # (statements SQLAlchemy runs while it sets up a connection come before `prepare`)
         deadline = connection.info.get("rapport_deadline")
         if deadline is not None:
-            deadline[0] = time.monotonic() + seconds
+            deadline[0] = min(time.monotonic() + seconds, request_deadline.get())
 
     event.listen(engine.sync_engine, "connect", prepare)
     event.listen(engine.sync_engine, "before_cursor_execute", start)

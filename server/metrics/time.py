@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import BigInteger, ColumnElement, case, literal
 
 from server.db.types import MICROS, to_micros
-from server.errors import UserError
+from server.errors import UserError, shown
 
 DAY = 86_400 * MICROS
 HOUR = 3_600 * MICROS
@@ -42,8 +42,9 @@ class Shift(Enum):
 def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise UserError(f"timezone: unknown time zone {name!r} (use an IANA name)") from None
+    # a folder of the zone database ("America") or a name too long for a file name: OSError
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise UserError(f"timezone: unknown time zone {shown(name)} (use an IANA name)") from None
 
 
 def local_midnight(day: date, tz: ZoneInfo) -> int:
@@ -93,16 +94,32 @@ class Period:
     timezone: str
 
     @classmethod
-    def parse(cls, first: date, last: date, timezone: str, max_days: int) -> Period:
+    def parse(cls, first: date, last: date, timezone: str, max_years: int) -> Period:
+        """The period, checked: a known zone, from ≤ to, at most `max_years` calendar years
+        (the last day before the same date `max_years` later), and boundaries that exist."""
         zone(timezone)
         if first > last:
             raise UserError(f"filter: from ({first}) is after to ({last})")
-        period = cls(first, last, timezone)
-        if period.days > max_days:
+        limit = _years_later(first, max_years)
+        if limit is not None and last >= limit:
             raise UserError(
-                f"filter: the period has {period.days} days, over the limit of {max_days}"
+                f"filter: the period from {first} to {last} is longer than the limit of "
+                f"{max_years} years (the last day must be before {limit})"
             )
+        period = cls(first, last, timezone)
+        period.check_calendar()
         return period
+
+    def check_calendar(self) -> None:
+        """A UserError when the period, or its previous periods' days, fall off the calendar
+        (before 0001-01-01 or after 9999-12-31, where dates and instants cannot be computed)."""
+        try:
+            self.start, self.end  # noqa: B018 - computing them is the check
+        except (OverflowError, ValueError):
+            raise UserError(
+                f"filter: the period from {self.first} to {self.last} reaches past the calendar "
+                f"(days run from {date.min} to {date.max})"
+            ) from None
 
     @cached_property
     def tz(self) -> ZoneInfo:
@@ -125,13 +142,24 @@ class Period:
         return local_midnight(self.last + timedelta(days=1), self.tz)
 
     def previous(self, shift: Shift) -> Period:
-        if shift is Shift.PERIOD:
-            return Period(
-                self.first - timedelta(days=self.days),
-                self.first - timedelta(days=1),
-                self.timezone,
-            )
-        return Period(_year_earlier(self.first), _year_earlier(self.last), self.timezone)
+        """The period before; a UserError when it would start before the calendar does."""
+        try:
+            if shift is Shift.PERIOD:
+                previous = Period(
+                    self.first - timedelta(days=self.days),
+                    self.first - timedelta(days=1),
+                    self.timezone,
+                )
+            else:
+                previous = Period(
+                    _year_earlier(self.first), _year_earlier(self.last), self.timezone
+                )
+        except (OverflowError, ValueError):
+            raise UserError(
+                f"previous: the period before {self.first} to {self.last} starts before {date.min}"
+            ) from None
+        previous.check_calendar()
+        return previous
 
     def dates(self) -> list[date]:
         return [self.first + timedelta(days=i) for i in range(self.days)]
@@ -144,7 +172,10 @@ class Period:
         starts = [self.first]
         day = self.first
         while True:
-            day = _next_unit_start(day, granularity)
+            try:
+                day = _next_unit_start(day, granularity)
+            except ValueError:  # the next unit would start after 9999-12-31
+                break
             if day > self.last:
                 break
             starts.append(day)
@@ -234,6 +265,16 @@ def _int(value: int) -> ColumnElement[int]:
 
 def _day_number(day: date) -> int:
     return (day - date(1970, 1, 1)).days
+
+
+def _years_later(day: date, years: int) -> date | None:
+    """The same date `years` later (29 February: 1 March); None past the calendar's end."""
+    if day.year + years > date.max.year:
+        return None
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a year that has none
+        return date(day.year + years, 3, 1)
 
 
 def _year_earlier(day: date) -> date:

@@ -8,19 +8,19 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
 
+import graphql
 import strawberry
-from graphql import GraphQLError
+from graphql import ExecutionResult, GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
@@ -28,9 +28,13 @@ from strawberry.tools import merge_types
 
 from server.errors import UserError
 from server.plugins import registry
+from server.schema.cost import CostEstimator
+from server.schema.depth import depth_rule
 from server.schema.plugin_records import plugin_record_query
 from server.schema.records.root import RecordQuery
+from server.schema.report.filter import DIMENSIONS
 from server.schema.report.root import ReportQuery
+from server.schema.strings import check_strings
 from server.settings import Limits, Settings, load_settings
 
 logger = logging.getLogger("rapport.errors")
@@ -63,11 +67,11 @@ def compose_query(parts: tuple[type, ...]) -> type:
 
 def limit_extensions(limits: Limits) -> list[Callable[[], SchemaExtension]]:
     """SPEC 9: each rejects an operation with an error that names the limit."""
-    # The depth and alias limiters make a new validation rule class per instance, and the
+    # The depth rule and the alias limiter make a new validation rule class per call, and the
     # validation cache is keyed by the rules: made once here, every request reuses them (else
     # every request would validate its document again).
     rules = [
-        *QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
+        depth_rule(limits.max_depth),
         *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
     ]
     return [
@@ -132,6 +136,44 @@ class MaskUnexpectedErrors(MaskErrors):
         )
 
 
+class CostBudget(SchemaExtension):
+    """Refuses, before any resolver runs, a request whose estimated result cells are over the
+    budget (server/schema/cost.py)."""
+
+    def __init__(self, limits: Limits, estimator: Callable[[], CostEstimator]) -> None:
+        self.limits = limits
+        self.estimator = estimator
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.graphql_document is not None and context.result is None:
+            estimate = self.estimator().estimate(
+                context.graphql_document, context.operation_name, context.variables
+            )
+            budget = self.limits.max_cost_cells
+            if estimate is not None and estimate.cells > budget:
+                message = (
+                    f"cost budget: the request would produce {estimate} result cells, over the "
+                    f"limit of {budget:,} (see docs/security.md; ask for fewer groups, buckets, "
+                    f"entities or aliases)"
+                )
+                context.result = ExecutionResult(data=None, errors=[GraphQLError(message)])
+        yield
+
+
+class RefuseUnstorableStrings(SchemaExtension):
+    """Strings with NUL or lone surrogates are a GraphQL error before any SQL (strings.py)."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.graphql_document is not None and context.result is None:
+            try:
+                check_strings(context.graphql_document, context.variables)
+            except UserError as error:
+                context.result = ExecutionResult(data=None, errors=[GraphQLError(str(error))])
+        yield
+
+
 class RapportSchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         # Strawberry logs every error here; unexpected ones are logged, with the id the client
@@ -141,13 +183,24 @@ class RapportSchema(strawberry.Schema):
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     limits = (settings or load_settings()).limits
-    return RapportSchema(
+    estimator: CostEstimator | None = None  # needs the schema's SDL: set just below
+
+    def cost_estimator() -> CostEstimator:
+        assert estimator is not None
+        return estimator
+
+    schema = RapportSchema(
         query=compose_query(query_parts()),
         extensions=[
             *limit_extensions(limits),
             # Dashboards send the same documents again and again: parse and validate them once.
             partial(ParserCache, maxsize=256),
             partial(ValidationCache, maxsize=256),
+            RefuseUnstorableStrings,
+            partial(CostBudget, limits, cost_estimator),
             partial(MaskUnexpectedErrors, limits),
         ],
     )
+    # Read back from SDL: the estimator needs only field types, arguments and their defaults.
+    estimator = CostEstimator(graphql.build_schema(schema.as_str()), DIMENSIONS, limits)
+    return schema

@@ -18,6 +18,7 @@ import strawberry
 from sqlalchemy import ColumnElement, and_, or_
 
 from server.db.tables import conversations, ratings
+from server.errors import UserError
 from server.metrics.time import Period, local_midnight, zone
 from server.schema.context import Context
 
@@ -108,13 +109,29 @@ def period_window(
     """The UTC window of local days [first, last]; either side may be open."""
     name = timezone or context.scope.timezone
     if first is not None and last is not None:
-        period = Period.parse(first, last, name, context.settings.limits.max_period_days)
+        period = Period.parse(first, last, name, context.settings.limits.max_period_years)
         return Window(period.start, period.end)
     tz = zone(name)  # an unknown zone is an error even when no day is given
     return Window(
         None if first is None else local_midnight(first, tz),
         None if last is None else local_midnight(last + timedelta(days=1), tz),
     )
+
+
+SCORE_SCALE = range(0, 11)  # every survey's scale lies within 0 … 10 (SPEC section 7)
+
+
+def score_values(scores: Iterable[int] | None) -> tuple[int, ...]:
+    """A `scores` filter, each value on a survey's scale (a larger one would not even fit the
+    column's type on PostgreSQL)."""
+    found = _values(scores)
+    for score in found:
+        if score not in SCORE_SCALE:
+            raise UserError(
+                f"scores: {score} is on no survey's scale (scores run from "
+                f"{SCORE_SCALE.start} to {SCORE_SCALE.stop - 1})"
+            )
+    return found
 
 
 def _values(items: Iterable[T] | None) -> tuple[T, ...]:
@@ -164,7 +181,7 @@ def rating_criteria(given: RatingFilter | None, context: Context) -> RatingCrite
     return RatingCriteria(
         window=period_window(given.from_, given.to, given.timezone, context),
         surveys=_values(s.value for s in given.surveys or ()),
-        scores=_values(given.scores),
+        scores=score_values(given.scores),
         users=_values(given.users),
         inboxes=_values(given.inboxes),
         channels=_values(given.channels),

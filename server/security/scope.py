@@ -1,8 +1,9 @@
 """The Scope of a request: the only way a query reaches rows.
 
 A token belongs to one account and optionally to a set of inboxes (SPEC section 5). Every query,
-record lookups and report statements alike, is built from `Scope.where(table)`, so a resolver
-cannot forget tenant isolation.
+record lookups and report statements alike, is built with `Scope.where(table)`; and every
+statement a request runs is checked for those conditions before it runs (server.security.enforce),
+so a resolver that forgets them fails instead of reading another tenant's rows.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Table, and_, false
 
 # Tables listed to every token of the account: numbers about them come from visible facts only.
-_ACCOUNT_WIDE = frozenset({"accounts", "inboxes", "users", "teams", "team_members", "customers"})
+ACCOUNT_WIDE = frozenset({"accounts", "inboxes", "users", "teams", "team_members", "customers"})
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class Scope:
         if table.name == "accounts":
             return table.c.id == self.account_id
         account = table.c.account_id == self.account_id
-        if self.inbox_ids is None or table.name in _ACCOUNT_WIDE:
+        if self.inbox_ids is None or table.name in ACCOUNT_WIDE:
             return account
         if not self.inbox_ids:
             return false()

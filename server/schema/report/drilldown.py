@@ -15,7 +15,7 @@ from server.errors import UserError
 from server.metrics.facts import CONVERSATIONS_CREATED, RATINGS, Fact
 from server.metrics.sql import dimension_expression, instant
 from server.schema.context import Context
-from server.schema.filters import Survey
+from server.schema.filters import Survey, score_values
 from server.schema.pagination import Connection
 from server.schema.records.types import (
     Conversation,
@@ -41,7 +41,7 @@ async def drill_down_ratings(
     if surveys:
         where.append(ratings.c.survey.in_([s.value for s in surveys]))
     if scores:
-        where.append(ratings.c.score.in_(scores))
+        where.append(ratings.c.score.in_(score_values(scores)))
     entity = entity_column(node, RATINGS)
     if entity is None:
         return await rating_page(

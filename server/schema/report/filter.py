@@ -52,7 +52,7 @@ def resolve_filter(context: Context, report_filter: Any) -> Filter:
         report_filter.from_,
         report_filter.to,
         report_filter.timezone or context.scope.timezone,
-        context.settings.limits.max_period_days,
+        context.settings.limits.max_period_years,
     )
     values = []
     for dimension in REGISTRY.dimensions:

@@ -1,0 +1,100 @@
+"""The choke point of tenant isolation: statements a request runs without its Scope's conditions
+are refused, from the statement itself (server/security/enforce.py)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, insert, select, union_all
+
+from server.db.tables import inboxes, ratings, team_members, users
+from server.security.enforce import UnscopedStatement, check_statement
+from server.security.scope import Scope
+
+ACME = Scope("acme")
+ACME_I1 = Scope("acme", frozenset({"i1"}))
+
+
+NO_INBOX = Scope("acme", frozenset())  # a token whose inboxes are all gone
+
+
+@pytest.mark.parametrize(
+    ("statement", "scope"),
+    [
+        (select(ratings).where(ACME_I1.where(ratings), ratings.c.score > 3), ACME_I1),
+        (
+            select(users)
+            .join(
+                team_members, (team_members.c.user_id == users.c.id) & ACME_I1.where(team_members)
+            )
+            .where(ACME_I1.where(users)),
+            ACME_I1,
+        ),
+        (
+            select(func.count()).select_from(
+                select(ratings).where(ACME_I1.where(ratings)).subquery()
+            ),
+            ACME_I1,
+        ),
+        (select(ratings).where(NO_INBOX.where(ratings)), NO_INBOX),  # always false
+        (select(inboxes).where(ACME_I1.where(inboxes)), ACME_I1),  # account-wide
+        (  # a correlated subquery, tied to the scoped outer rows
+            select(users).where(
+                ACME_I1.where(users),
+                select(team_members)
+                .where(
+                    team_members.c.account_id == users.c.account_id,
+                    team_members.c.user_id == users.c.id,
+                )
+                .exists(),
+            ),
+            ACME_I1,
+        ),
+    ],
+)
+def test_scoped_statements_pass(statement: object, scope: Scope) -> None:
+    check_statement(statement, scope)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("statement", "scope", "message"),
+    [
+        (select(users), ACME, "reads users without account_id = 'acme'"),
+        (
+            select(ratings).where(ratings.c.account_id == "other"),
+            ACME,
+            "without account_id = 'acme'",
+        ),
+        (
+            select(ratings).where(ACME.where(ratings)),
+            ACME_I1,
+            "reads ratings without its inbox condition",
+        ),
+        (
+            select(ratings).where(
+                ratings.c.account_id == "acme", ratings.c.inbox_id.in_(["i1", "i2"])
+            ),
+            ACME_I1,
+            "without its inbox condition",
+        ),
+        (  # an OR does not scope: only conditions joined by AND count
+            select(users).where((users.c.account_id == "acme") | (users.c.id == "u1")),
+            ACME,
+            "without account_id = 'acme'",
+        ),
+        (
+            select(func.count()).select_from(select(ratings).where(ratings.c.score > 3).subquery()),
+            ACME,
+            "reads ratings without account_id",
+        ),
+        (
+            select(users).where(ACME.where(users), users.c.id.in_(select(team_members.c.user_id))),
+            ACME,
+            "reads team_members without account_id",
+        ),
+        (union_all(select(users.c.id), select(users.c.id)), ACME, "only SELECT statements"),
+        (insert(users).values(account_id="acme", id="x", name="x"), ACME, "only SELECT statements"),
+    ],
+)
+def test_unscoped_statements_are_refused(statement: object, scope: Scope, message: str) -> None:
+    with pytest.raises(UnscopedStatement, match=message):
+        check_statement(statement, scope)  # type: ignore[arg-type]
