@@ -39,6 +39,7 @@ from server.security.tokens import authenticate
 from server.settings import Limits, Settings, load_settings
 from server.web import web_routes
 from server.web.graphiql import graphiql_page
+from server.web.hosts import is_loopback_host
 
 logger = logging.getLogger("rapport.app")
 SCOPE_KEY = "rapport.scope"  # where the authenticated Scope travels in the ASGI scope
@@ -218,15 +219,3 @@ class GraphiQL:
     def page(self, request: Request) -> str:
         loopback = is_loopback_host(request.headers.get("host", ""))
         return self.with_token if loopback else self.without_token
-
-
-def is_loopback_host(host: str) -> bool:
-    """`localhost`, `127.x.y.z` or `[::1]`, with or without a port."""
-    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-    name = name.strip("[]").lower()
-    if name in ("localhost", "::1"):
-        return True
-    parts = name.split(".")
-    return (
-        len(parts) == 4 and parts[0] == "127" and all(p.isdigit() and int(p) < 256 for p in parts)
-    )

@@ -213,6 +213,9 @@ async def test_dev_and_database_come_from_the_environment(
                 await http.get("/graphql", headers={"Host": host})
                 for host in ("localhost:8000", "[::1]:8000", "127.0.0.2")
             ]
+            # the dashboard page carries the demo token the same way
+            dashboard_rebound = await http.get("/", headers={"Host": "rapport.attacker.example"})
+            dashboard_loopback = await http.get("/", headers={"Host": "localhost:8000"})
     finally:
         await app.state.engine.dispose()
     assert health.json() == {"status": "ok"}
@@ -225,6 +228,8 @@ async def test_dev_and_database_come_from_the_environment(
             "Authorization": "Bearer <a token from `rapport token create`>"
         }
     assert all("Bearer rpt_demo-secret" in response.text for response in loopback)
+    assert dashboard_rebound.status_code == 200 and "rpt_demo-secret" not in dashboard_rebound.text
+    assert "rpt_demo-secret" in dashboard_loopback.text
 
 
 def test_demo_page_holds_a_dashboard_over_the_last_30_days() -> None:

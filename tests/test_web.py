@@ -47,7 +47,7 @@ async def test_the_demo_dashboard_is_signed_in(
 ) -> None:
     monkeypatch.setenv("RAPPORT_DEMO_TOKEN", 'rpt_"quoted"</script>')
     async with api(database_url) as client:
-        page = (await client.client.get("/")).text
+        page = (await client.client.get("/", headers={"Host": "localhost:8000"})).text
     assert _demo(page) == {"token": 'rpt_"quoted"</script>'}
     assert '</script>"' not in page
 

@@ -16,15 +16,19 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from server.web.hosts import is_loopback_host
+
 STATIC = Path(__file__).parent / "static"
 
 
 def web_routes(demo_token: str | None) -> list[BaseRoute]:
-    """`GET /` (the dashboard, signed in with `demo_token` when given) and `/static/…`."""
-    page = dashboard_page(demo_token)
+    """`GET /` (the dashboard, signed in with `demo_token` when given, for loopback Hosts only)
+    and `/static/…`."""
+    with_token, without_token = dashboard_page(demo_token), dashboard_page(None)
 
-    async def dashboard(_request: Request) -> Response:
-        return HTMLResponse(page)
+    async def dashboard(request: Request) -> Response:
+        loopback = is_loopback_host(request.headers.get("host", ""))
+        return HTMLResponse(with_token if loopback else without_token)
 
     return [
         Route("/", dashboard, methods=["GET", "HEAD"]),
