@@ -102,6 +102,16 @@ export const COLOURS = {
   series: ["#3b6fd1", "#2e9d5b", "#e0a526", "#d64545", "#8a5cc7", "#1fa2b8", "#c76a1f", "#5d6b7a"],
 };
 
+/** A bar chart of one series, without a legend (its title says what the bars are). */
+export function bars(labels, label, data, colour, { horizontal = false } = {}) {
+  return {
+    type: "bar",
+    ...(horizontal ? { horizontal: true } : {}),
+    data: { labels, datasets: [{ label, data, backgroundColor: colour }] },
+    options: { plugins: { legend: { display: false } } },
+  };
+}
+
 /**
  * A chart in a titled box. `config` is Chart.js's (plus `horizontal` for bars); `onPick(index, datasetIndex)` is called when
  * a bar, point or slice is clicked (the drill-downs).

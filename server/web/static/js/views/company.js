@@ -5,7 +5,7 @@ import { graphql } from "../api.js";
 import * as drill from "../drill.js";
 import { change, duration, hours, number, score, weekday } from "../format.js";
 import { withGroup } from "../state.js";
-import { COLOURS, card, cards, chart, charts, el, link, notes, section, table } from "../ui.js";
+import { COLOURS, bars, card, cards, chart, charts, el, link, notes, section, table } from "../ui.js";
 
 const query = (withHappiness) => `query Company($f: ReportFilter!, $shift: Shift!, $g: Granularity!) {
   report(filter: $f) {
@@ -174,20 +174,12 @@ export default {
         ),
         chart(
           "Per channel: median first response (hours)",
-          {
-            type: "bar",
-            data: {
-              labels: r.byChannel.map((g) => g.label),
-              datasets: [
-                {
-                  label: "first response, median (h)",
-                  data: r.byChannel.map((g) => hours(g.firstResponseTime.median)),
-                  backgroundColor: COLOURS.series[4],
-                },
-              ],
-            },
-            options: { plugins: { legend: { display: false } } },
-          },
+          bars(
+            r.byChannel.map((g) => g.label),
+            "first response, median (h)",
+            r.byChannel.map((g) => hours(g.firstResponseTime.median)),
+            COLOURS.series[4],
+          ),
           { axes: { y: "hours" }, onPick: (i) => channelDrill(r.byChannel[i])?.() },
         ),
       ),

@@ -5,7 +5,7 @@ import { graphql } from "../api.js";
 import * as drill from "../drill.js";
 import { change, money, number, percent } from "../format.js";
 import { withGroup } from "../state.js";
-import { COLOURS, card, cards, chart, charts, el, link, notes, section, table } from "../ui.js";
+import { COLOURS, bars, card, cards, chart, charts, el, link, notes, section, table } from "../ui.js";
 
 const query = (withCsat) => `query Performance($f: ReportFilter!, $shift: Shift!, $g: Granularity!) {
   report(filter: $f) {
@@ -122,21 +122,13 @@ export default {
         ),
         chart(
           "Conversion rate by theme",
-          {
-            type: "bar",
-            horizontal: true,
-            data: {
-              labels: r.byTheme.map((g) => g.label),
-              datasets: [
-                {
-                  label: "conversion rate (%)",
-                  data: r.byTheme.map((g) => g.conversion.rate),
-                  backgroundColor: COLOURS.great,
-                },
-              ],
-            },
-            options: { plugins: { legend: { display: false } } },
-          },
+          bars(
+            r.byTheme.map((g) => g.label),
+            "conversion rate (%)",
+            r.byTheme.map((g) => g.conversion.rate),
+            COLOURS.great,
+            { horizontal: true },
+          ),
           {
             axes: { x: "conversion rate (%)" },
             height: Math.max(220, 28 * r.byTheme.length),

@@ -5,7 +5,7 @@ import { graphql } from "../api.js";
 import * as drill from "../drill.js";
 import { change, duration, hours, number, percent } from "../format.js";
 import { withGroup } from "../state.js";
-import { COLOURS, card, cards, chart, charts, el, link, notes, section, table } from "../ui.js";
+import { COLOURS, bars, card, cards, chart, charts, el, link, notes, section, table } from "../ui.js";
 
 const query = (
   withCsat,
@@ -106,20 +106,12 @@ export default {
       charts(
         chart(
           `Support volume per ${GROUPS[by]}`,
-          {
-            type: "bar",
-            data: {
-              labels: r.groups.map((g) => g.label),
-              datasets: [
-                {
-                  label: "conversations created",
-                  data: r.groups.map((g) => g.volume.created),
-                  backgroundColor: COLOURS.blue,
-                },
-              ],
-            },
-            options: { plugins: { legend: { display: false } } },
-          },
+          bars(
+            r.groups.map((g) => g.label),
+            "conversations created",
+            r.groups.map((g) => g.volume.created),
+            COLOURS.blue,
+          ),
           { axes: { y: "conversations" }, onPick: (i) => groupDrill(r.groups[i])?.() },
         ),
         chart(

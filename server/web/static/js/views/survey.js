@@ -5,7 +5,7 @@ import { graphql } from "../api.js";
 import * as drill from "../drill.js";
 import { change, number, percent, score } from "../format.js";
 import { withGroup } from "../state.js";
-import { COLOURS, card, cards, chart, charts, el, link, notes, section, table } from "../ui.js";
+import { COLOURS, bars, card, cards, chart, charts, el, link, notes, section, table } from "../ui.js";
 
 const QUERY = `query Survey($f: ReportFilter!, $shift: Shift!, $g: Granularity!) {
   report(filter: $f) {
@@ -189,39 +189,23 @@ export default {
         }),
         chart(
           "Source breakdown: CSAT by channel",
-          {
-            type: "bar",
-            data: {
-              labels: r.sources.map((g) => g.label),
-              datasets: [
-                {
-                  label: "CSAT (%)",
-                  data: r.sources.map((g) => g.csat.score),
-                  backgroundColor: COLOURS.blue,
-                },
-              ],
-            },
-            options: { plugins: { legend: { display: false } } },
-          },
+          bars(
+            r.sources.map((g) => g.label),
+            "CSAT (%)",
+            r.sources.map((g) => g.csat.score),
+            COLOURS.blue,
+          ),
           { axes: { y: "CSAT (%)" }, onPick: (i) => drillGroup(filter, "CHANNEL", r.sources[i])?.() },
         ),
         chart(
           "Browser and OS: CSAT responses",
-          {
-            type: "bar",
-            horizontal: true,
-            data: {
-              labels: r.devices.map((g) => g.keys.join(" · ")),
-              datasets: [
-                {
-                  label: "responses",
-                  data: r.devices.map((g) => g.csat.responses),
-                  backgroundColor: COLOURS.series[4],
-                },
-              ],
-            },
-            options: { plugins: { legend: { display: false } } },
-          },
+          bars(
+            r.devices.map((g) => g.keys.join(" · ")),
+            "responses",
+            r.devices.map((g) => g.csat.responses),
+            COLOURS.series[4],
+            { horizontal: true },
+          ),
           {
             height: 300,
             onPick: (i) =>
