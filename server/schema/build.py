@@ -34,6 +34,7 @@ from server.schema.plugin_records import plugin_record_query
 from server.schema.records.root import RecordQuery
 from server.schema.report.filter import DIMENSIONS
 from server.schema.report.root import ReportQuery
+from server.schema.slicing import SlicedExecutionContext
 from server.schema.strings import check_strings
 from server.settings import Limits, Settings, load_settings
 
@@ -191,6 +192,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
 
     schema = RapportSchema(
         query=compose_query(query_parts()),
+        execution_context_class=SlicedExecutionContext,
         extensions=[
             *limit_extensions(limits),
             # Dashboards send the same documents again and again: parse and validate them once.
