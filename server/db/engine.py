@@ -94,7 +94,7 @@ def _limit_sqlite_statements(engine: AsyncEngine, seconds: float) -> None:
     def prepare(dbapi_connection: Any, record: Any) -> None:
         deadline = record.info["rapport_deadline"] = [math.inf]  # kept per DBAPI connection
         driver = dbapi_connection.driver_connection
-        await_(driver.set_progress_handler(partial(_past, deadline), 100_000))
+        await_(driver.set_progress_handler(partial(_past, deadline), 10_000))
 
     def start(connection: Any, *_: Any) -> None:
         # (statements SQLAlchemy runs while it sets up a connection come before `prepare`)
