@@ -134,3 +134,53 @@ async def test_filters_combine_with_and_and_values_with_or(engine) -> None:
     assert one["report"]["csat"] == {"responses": 2, "satisfied": 1}
     empty_lists = await execute(engine, query, with_(channels=[], users=[]))
     assert empty_lists["report"]["csat"] == {"responses": 4, "satisfied": 3}
+
+
+async def test_nps_by_country_and_by_browser(engine) -> None:
+    data = Data()
+    ratings = [  # score, the rating's country, its browser
+        (10, "FI", "Chrome"),
+        (9, "FI", "Chrome"),
+        (3, "FI", "Firefox"),
+        (7, "SE", "Chrome"),
+        (8, "SE", "Firefox"),
+        (0, None, "Other"),
+    ]
+    for score, country, browser in ratings:
+        data.rating("nps", score, "2026-03-10T12:00:00Z", country=country, browser=browser)
+    await data.write(engine)
+    query = """query($f: ReportFilter!) { report(filter: $f) {
+      countries: breakdown(by: [COUNTRY]) { key label nps { score responses promoters detractors } }
+      browsers: breakdown(by: [BROWSER], orderBy: NPS_SCORE) { key nps { score responses } }
+    } }"""
+    report = (await execute(engine, query, {"f": MARCH}))["report"]
+    # FI: 2 promoters, 1 detractor of 3; SE: 2 passives; no country: 1 detractor
+    assert report["countries"] == [
+        {
+            "key": "FI",
+            "label": "Finland",
+            "nps": {"score": 100 / 3, "responses": 3, "promoters": 2, "detractors": 1},
+        },
+        {
+            "key": "SE",
+            "label": "Sweden",
+            "nps": {"score": 0.0, "responses": 2, "promoters": 0, "detractors": 0},
+        },
+        {
+            "key": None,
+            "label": "(none)",
+            "nps": {"score": -100.0, "responses": 1, "promoters": 0, "detractors": 1},
+        },
+    ]
+    # Chrome: 10, 9, 7 (2 promoters of 3); Firefox: 3, 8 (1 detractor of 2); Other: 0
+    assert report["browsers"] == [
+        {"key": "Chrome", "nps": {"score": 200 / 3, "responses": 3}},
+        {"key": "Firefox", "nps": {"score": -50.0, "responses": 2}},
+        {"key": "Other", "nps": {"score": -100.0, "responses": 1}},
+    ]
+    # a country filter and a browser filter together: FI on Chrome only
+    both = {"f": {**MARCH, "countries": ["FI"], "browsers": ["Chrome"]}}
+    filtered = await execute(
+        engine, "query($f: ReportFilter!) { report(filter: $f) { nps { score responses } } }", both
+    )
+    assert filtered["report"]["nps"] == {"score": 100.0, "responses": 2}
