@@ -45,7 +45,7 @@ def _resolver(declared: RecordList) -> Any:
     ordering = Ordering(f"{declared.field}:{','.join(declared.order_by)}", keys)
     attributes = [f.python_name for f in declared.node.__strawberry_definition__.fields]  # type: ignore[attr-defined]
 
-    def node(row: Row[Any]) -> Any:
+    def node(row: Row[*tuple[Any, ...]]) -> Any:
         return declared.node(**{name: row._mapping[name] for name in attributes})
 
     async def resolve(info: Info, first: int | None = DEFAULT_FIRST, after: str | None = None):
