@@ -39,7 +39,7 @@ def plan_query(query: Query, registry: Registry, *, split_metrics: bool = False)
             plan.errors[call] = next(p for p in problems.values() if p)
             continue
         for part_name in needed_parts(metric, call, query):
-            part = metric.parts[part_name]
+            part = metric.part(part_name)
             fact = part.fact or metric.fact
             if problems[fact.name]:
                 plan.missing.setdefault(call, {})[part_name] = problems[fact.name]  # type: ignore[assignment]
