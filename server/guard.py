@@ -51,8 +51,8 @@ async def run_guarded(
         await asyncio.wait_for(app(scope, receive, holding), seconds)
     except TimeoutError:
         logger.warning("deadline: a request ran over %g s and was stopped", seconds)
-        message = f"deadline: the request ran over the limit of {seconds:g} s"
-        await error_response(200, message)(scope, receive, send)
+        reason = f"deadline: the request ran over the limit of {seconds:g} s"
+        await error_response(200, reason)(scope, receive, send)
         return
     except _TooLarge as error:
         await error_response(200, str(error))(scope, receive, send)

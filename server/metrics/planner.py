@@ -41,8 +41,9 @@ def plan_query(query: Query, registry: Registry, *, split_metrics: bool = False)
         for part_name in needed_parts(metric, call, query):
             part = metric.part(part_name)
             fact = part.fact or metric.fact
-            if problems[fact.name]:
-                plan.missing.setdefault(call, {})[part_name] = problems[fact.name]  # type: ignore[assignment]
+            problem = problems[fact.name]
+            if problem:
+                plan.missing.setdefault(call, {})[part_name] = problem
                 continue
             split = split_key(part.splits, fact)
             statement = (fact.name, split, str(call) if split_metrics else "")
