@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
 from server.db.engine import create_engine
@@ -119,7 +120,9 @@ class GraphQLView(GraphQL[Context, None]):
         self.engine = engine
         self.settings = settings
 
-    async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
         return Context(engine=self.engine, scope=request.scope[SCOPE_KEY], settings=self.settings)
 
 

@@ -135,9 +135,9 @@ def token_create(
     database: DatabaseOption = None,
 ) -> None:
     """Create a token; its secret is printed once, as the last line."""
-    from server.security.tokens import create_token
+    from server.security.tokens import TokenInfo, create_token
 
-    async def go() -> tuple[object, str]:
+    async def go() -> tuple[TokenInfo, str]:
         engine = await open_database(database_url(database))
         try:
             return await create_token(engine, account_id, inbox or [], name)
@@ -145,7 +145,7 @@ def token_create(
             await engine.dispose()
 
     info, secret = run(go())
-    print(f"created token {info.id} for account {account_id}", file=sys.stderr)  # type: ignore[attr-defined]
+    print(f"created token {info.id} for account {account_id}", file=sys.stderr)
     print(secret)
 
 

@@ -63,8 +63,8 @@ async def run_guarded(
         return
     if late:
         logger.warning("deadline: a request ran over %g s and was stopped", seconds)
-        message = f"deadline: the request ran over the limit of {seconds:g} s"
-        await error_response(200, message)(scope, receive, send)
+        reason = f"deadline: the request ran over the limit of {seconds:g} s"
+        await error_response(200, reason)(scope, receive, send)
         return
     for message in held:
         await send(message)

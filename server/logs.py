@@ -12,6 +12,7 @@ import logging
 import time
 import uuid
 from contextvars import ContextVar
+from types import TracebackType
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -75,14 +76,18 @@ class RequestLog:
             )
 
 
+# What sys.exc_info() returns, as logging.Formatter.formatException takes it.
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None] | tuple[None, None, None]
+
+
 class CappedFormatter(logging.Formatter):
     """A formatter whose messages and tracebacks are cut to a bounded size."""
 
     def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
         return cap(super().formatMessage(record), MAX_MESSAGE)
 
-    def formatException(self, ei: object) -> str:  # noqa: N802 - logging's name
-        text = super().formatException(ei)  # type: ignore[arg-type]
+    def formatException(self, ei: ExcInfo) -> str:  # noqa: N802 - logging's name
+        text = super().formatException(ei)
         if len(text) <= MAX_TRACEBACK:
             return text
         return f"[traceback cut to its last {MAX_TRACEBACK} characters]\n…{text[-MAX_TRACEBACK:]}"

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import Table
+from strawberry.types import get_object_definition
 
 from server.errors import UserError
 
@@ -57,7 +58,7 @@ def check_record_list(
     table = declared.table
     if table not in set(own_tables):
         raise RecordListError(f"{where} reads {table.name}, which is not one of its own tables")
-    definition = getattr(declared.node, "__strawberry_definition__", None)
+    definition = get_object_definition(declared.node)
     if definition is None:
         raise RecordListError(f"{where}: node {declared.node!r} is not a strawberry type")
     unknown = [f.python_name for f in definition.fields if f.python_name not in table.c]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cache, cached_property
 from importlib.metadata import entry_points
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 from sqlalchemy import Table
@@ -23,6 +23,9 @@ from server.plugin_config import PluginSettings, Setting, check_declarations, re
 from server.plugin_data import check_file, check_table
 from server.plugin_records import RecordList, check_record_list
 from server.settings import Settings, load_settings
+
+if TYPE_CHECKING:  # the executor imports this module
+    from server.metrics.executor import CompiledQueries
 
 
 class PluginError(UserError):
@@ -72,7 +75,7 @@ class Registry:
         return self._values
 
     @cached_property
-    def compiled_plans(self) -> dict[object, object]:
+    def compiled_plans(self) -> dict[object, CompiledQueries]:
         """Report plans compiled for this registry, kept by server.metrics.executor."""
         return {}
 

@@ -53,7 +53,7 @@ def since_created(end: str) -> Expression:
 
     def seconds(t: Table) -> ColumnElement[float]:
         elapsed = _micros(t.c[end]) - _micros(t.c.created_at)
-        return cast(elapsed, Float) / literal(float(MICROS), Float)
+        return cast(elapsed, Float()) / literal(float(MICROS), Float)
 
     return seconds
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import sqlite3
 import time
+from collections.abc import Callable
 from contextvars import ContextVar
 from functools import partial
 from typing import Any
@@ -46,7 +48,9 @@ def create_engine(
     """
     url = async_url(url)
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
+        # aiosqlite hands these to sqlite3.connect, which it calls on its own worker thread.
+        connect_args = {"timeout": 30, "factory": _SQLiteConnection}
+        engine = create_async_engine(url, connect_args=connect_args, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _prepare_sqlite)
         if statement_timeout_seconds is not None:
             _limit_sqlite_statements(engine, statement_timeout_seconds)
@@ -80,11 +84,22 @@ def _prepare_sqlite(dbapi_connection: Any, _record: object) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA cache_size=-200000")  # 200 MB page cache
     cursor.close()
-    # SQLite lacks ordered-set aggregates; register one with PostgreSQL's percentile_cont semantics.
-    # aiosqlite wraps no create_aggregate (it has no public way to run a call on its worker
-    # thread either): queue it there through its private _execute and _conn.
-    driver = dbapi_connection.driver_connection
-    await_(driver._execute(driver._conn.create_aggregate, "percentile_cont", 2, PercentileCont))
+
+
+class _SQLiteConnection(sqlite3.Connection):
+    """sqlite3's connection, with the function Rapport's SQL uses and SQLite lacks.
+
+    The `factory` of sqlite3.connect: aiosqlite has no create_aggregate and no public way to run
+    a call on a connection's worker thread, but it opens the connection there, with this class.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # No ordered-set aggregates in SQLite: one with PostgreSQL's percentile_cont semantics.
+        # An aggregate window function, which SQLite runs as a plain aggregate too (step, then
+        # finalize), rather than create_aggregate, which sqlite3's type stubs admit for
+        # one-argument integer aggregates only.
+        self.create_window_function("percentile_cont", 2, PercentileCont)
 
 
 def _limit_sqlite_statements(engine: AsyncEngine, seconds: float) -> None:
@@ -117,10 +132,23 @@ class PercentileCont:
         self.values: list[float] = []
         self.fraction = 0.5
 
-    def step(self, value: float | None, fraction: float) -> None:
+    def _step(self, value: float | None, fraction: float) -> None:
         if value is not None:
             self.values.append(value)
         self.fraction = fraction
+
+    def _inverse(self, value: float | None, fraction: float) -> None:
+        """A row leaves the window frame (as a window function only)."""
+        if value is not None:
+            self.values.remove(value)
+
+    # sqlite3's stubs declare these two as attributes holding any callable, not as methods.
+    step: Callable[..., object] = _step
+    inverse: Callable[..., object] = _inverse
+
+    def value(self) -> float | None:
+        """The percentile so far (as a window function only)."""
+        return percentile_cont(self.values, self.fraction)
 
     def finalize(self) -> float | None:
         return percentile_cont(self.values, self.fraction)

@@ -46,7 +46,7 @@ def _id() -> Column[str]:
     return Column("id", String, nullable=False, primary_key=True)
 
 
-def _conversation_dimensions() -> list[Column[object]]:
+def _conversation_dimensions() -> list[Column[str]]:
     """Dimensions a fact takes from its conversation (derived)."""
     return [
         Column("channel", String),

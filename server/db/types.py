@@ -37,7 +37,8 @@ def money(scaled: int) -> Decimal:
     """A stored amount as shown to users, with at least two decimals: 129.9000 -> 129.90,
     1.2345 stays."""
     amount = scaled_to_amount(scaled).normalize()
-    if amount.as_tuple().exponent > -2:  # type: ignore[operator]
+    exponent = amount.as_tuple().exponent  # an int: amounts are finite
+    if isinstance(exponent, int) and exponent > -2:
         amount = amount.quantize(Decimal("0.01"))
     return amount
 

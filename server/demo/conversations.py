@@ -178,9 +178,10 @@ class ConversationSimulator:
             automation = max(automation, AFTER_HOURS_CHAT_AUTOMATION)
         transferred = False
         if random() < automation:
-            assignee: User | None = rng.choice(self.bots)
+            bot = rng.choice(self.bots)
+            assignee: User | None = bot
             team_id = ""
-            messages = self._automated(created, assignee)
+            messages = self._automated(created, bot)
         else:
             members = self.team_members.get(team_id, self.everyone)
             assignee = members.pick(rng)

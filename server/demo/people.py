@@ -62,7 +62,7 @@ def build_people(plan: AccountPlan, humans: int, customers: int, rng: Random) ->
 
 def _humans(plan: AccountPlan, count: int, rng: Random) -> tuple[User, ...]:
     taken: set[str] = set()
-    users = []
+    users: list[User] = []
     while len(users) < count:
         firsts, lasts = NAMES[rng.choice(plan.name_pools)]
         first, last = rng.choice(firsts), rng.choice(lasts)

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from sqlalchemy import Table, literal, select
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 # A file that changes at least this many rows has its statistics refreshed.
@@ -46,7 +47,7 @@ class DeferredIndexes:
         if stored.first() is not None:
             return
         # sql is NULL for the indexes of primary keys and unique constraints: those stay.
-        result = await connection.exec_driver_sql(
+        result: CursorResult[str, str] = await connection.exec_driver_sql(
             "SELECT name, sql FROM sqlite_master "
             "WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
             (table.name,),

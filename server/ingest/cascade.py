@@ -66,7 +66,7 @@ class Cascade:
         for dependent in DEPENDENTS.get(entity, ()):
             # A new parent has no dependents yet: they would have failed validation.
             self._pending[(entity, dependent)].update(
-                (new["account_id"], new["id"])  # type: ignore[misc]
+                _key(new["account_id"], new["id"])
                 for old, new in changes
                 if old is not None and _differs(old, new, dependent.inputs)
             )
@@ -76,9 +76,7 @@ class Cascade:
             self._stages.update(_conversations(changes, _STAGE_INPUTS))
         elif entity == "conversations":
             self._stages.update(
-                (new["account_id"], new["id"])  # type: ignore[misc]
-                for old, new in changes
-                if old is not None
+                _key(new["account_id"], new["id"]) for old, new in changes if old is not None
             )
 
     async def settle(self, connection: AsyncConnection) -> None:
@@ -119,7 +117,13 @@ def _conversations(changes: list[Change], inputs: frozenset[str]) -> set[Key]:
     touched: set[Key] = set()
     for old, new in changes:
         if old is None or _differs(old, new, inputs):
-            touched.add((new["account_id"], new["conversation_id"]))  # type: ignore[arg-type]
+            touched.add(_key(new["account_id"], new["conversation_id"]))
             if old is not None:
-                touched.add((old["account_id"], old["conversation_id"]))  # type: ignore[arg-type]
+                touched.add(_key(old["account_id"], old["conversation_id"]))
     return touched
+
+
+def _key(account_id: object, id_: object) -> Key:
+    """A parent's key from a written row: required text cells (validated, stored NOT NULL)."""
+    assert isinstance(account_id, str) and isinstance(id_, str)
+    return account_id, id_

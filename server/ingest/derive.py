@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.ingest.files import Record
-from server.ingest.lookups import CONVERSATION_COLUMNS, Lookup, Lookups
+from server.ingest.lookups import CONVERSATION_COLUMNS, Key, Lookup, Lookups
 from server.ingest.useragent import families
 
 Deriver = Callable[[AsyncConnection, Lookups, list[Record]], Awaitable[None]]
@@ -78,7 +78,7 @@ async def _ratings(connection: AsyncConnection, lookups: Lookups, records: list[
             or _country(customers, record["account_id"], record["customer_id"])
             or conversation.country
         )
-        record["browser"], record["os"] = families(record["user_agent"])  # type: ignore[arg-type]
+        record["browser"], record["os"] = families(record["user_agent"])
         _dimensions(record, conversation)
 
 
@@ -118,7 +118,7 @@ async def _conversations_of(
     found = [
         NO_CONVERSATION
         if record["conversation_id"] is None
-        else lookup.get((record["account_id"], record["conversation_id"]))  # type: ignore[arg-type]
+        else lookup.get((record["account_id"], record["conversation_id"]))
         for record in records
     ]
     assert None not in found
@@ -135,12 +135,12 @@ def _dimensions(record: Record, conversation: Conversation) -> None:
 def _country(customers: Lookup, account: object, customer_id: object) -> str | None:
     if customer_id is None:
         return None
-    customer = customers.get((account, customer_id))  # type: ignore[arg-type]
-    return customer.country if customer else None  # type: ignore[return-value]
+    customer = customers.get((account, customer_id))
+    return customer.country if customer else None
 
 
-def _keys(records: list[Record], column: str) -> set[tuple[str, str]]:
-    return {(r["account_id"], r[column]) for r in records if r[column] is not None}  # type: ignore[misc]
+def _keys(records: list[Record], column: str) -> set[Key]:
+    return {(r["account_id"], r[column]) for r in records if r[column] is not None}
 
 
 _DERIVERS: dict[str, Deriver] = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 from pathlib import Path
 from time import perf_counter
@@ -104,7 +104,7 @@ def _tally(batch: Batch, report: FileReport, rejects: Rejects | None) -> None:
 
 async def _batches(
     engine: AsyncEngine, reader: CsvReader, directory: Path, skip_invalid: bool
-) -> AsyncIterator[Batch]:
+) -> AsyncGenerator[Batch, None]:
     """Batches read on a connection of their own, which sees what earlier files committed."""
     if reader.size >= WORKER_BYTES:
         source = batches_from_worker(

@@ -8,7 +8,7 @@ referenced table. A lookup must not outlive a write to its own table: callers ma
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Table
@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from server.db import tables
 from server.ingest.query import select_by_keys
 
-Key = tuple[str, ...]
+# Key values come from records and rows (strings, in every table here), hence object.
+Key = tuple[object, ...]
 
 # What derivations read from a conversation.
 CONVERSATION_COLUMNS = (
@@ -55,7 +56,9 @@ class Lookup:
         self._key_columns = list(table.primary_key.columns)
         self._columns = self._key_columns + [table.c[name] for name in columns]
         self._width = len(self._key_columns)
-        self._type = namedtuple(f"{table.name}_lookup", columns)  # type: ignore[misc]
+        # mypy types only namedtuples whose fields are literals; these are known at run time.
+        row_type = namedtuple(f"{table.name}_lookup", columns)  # type: ignore[misc]
+        self._make: Callable[[Iterable[object]], tuple[object, ...]] = row_type._make
         self._rows: dict[Key, tuple[object, ...]] = {}
         self._absent: set[Key] = set()
 
@@ -64,11 +67,11 @@ class Lookup:
         missing = keys.difference(self._rows, self._absent)
         if missing:
             rows = await select_by_keys(connection, self._columns, self._key_columns, missing)
-            width, make = self._width, self._type._make
+            width, make = self._width, self._make
             for row in rows:
                 key = tuple(row[:width])
-                self._rows[key] = make(row[width:])  # type: ignore[index]
-                missing.discard(key)  # type: ignore[arg-type]
+                self._rows[key] = make(row[width:])
+                missing.discard(key)
             self._absent |= missing
         return keys & self._absent
 

@@ -7,7 +7,7 @@ while this one writes.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncGenerator, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from typing import TypeVar
@@ -37,7 +37,7 @@ class Batch:
 
 async def batches(
     connection: AsyncConnection, reader: CsvReader, *, skip_invalid: bool
-) -> AsyncIterator[Batch]:
+) -> AsyncGenerator[Batch, None]:
     spec = reader.spec
     validator = Validator(spec, reader.header)
     lookups = Lookups()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import BigInteger, Column, ColumnElement, Row, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -22,7 +22,7 @@ def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
         yield items[start : start + size]
 
 
-def plain(column: Column[object]) -> ColumnElement[object]:
+def plain(column: Column[object]) -> ColumnElement[Any]:
     """The column as stored: Timestamps as integer microseconds, which ingest computes with."""
     if isinstance(column.type, Timestamp):
         return type_coerce(column, BigInteger).label(column.name)
@@ -35,7 +35,7 @@ async def select_by_keys(
     key_columns: Sequence[Column[object]],
     keys: Iterable[tuple[object, ...]],
     order_by: Sequence[ColumnElement[object]] = (),
-) -> list[Row[tuple[object, ...]]]:
+) -> list[Row[*tuple[object, ...]]]:
     """Rows whose `key_columns` equal one of `keys`, ordered within each group of keys.
 
     Keys are grouped by all their parts but the last (the account, mostly), which become
@@ -45,7 +45,7 @@ async def select_by_keys(
     for key in set(keys):
         groups[key[:-1]].append(key[-1])
     selected = [plain(column) for column in columns]
-    rows: list[Row[tuple[object, ...]]] = []
+    rows: list[Row[*tuple[object, ...]]] = []
     for prefix, values in groups.items():
         equal = [column == value for column, value in zip(key_columns, prefix, strict=False)]
         for chunk in chunks(values, IN_CHUNK):

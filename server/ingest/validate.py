@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.ingest.files import CsvFile, Record
-from server.ingest.lookups import Lookups
+from server.ingest.lookups import Key, Lookups
 from server.ingest.parse import Invalid
 from server.ingest.query import select_by_keys
 
@@ -108,6 +108,7 @@ class Validator:
     ) -> None:
         """References and unique values, for a chunk of rows at once."""
         for name, target, entity in self._references:
+            keys: set[Key]
             if entity == "accounts":
                 keys = {(v,) for row in rows if (v := row.record.get(target)) is not None}
             else:
@@ -117,7 +118,7 @@ class Validator:
                     if (v := row.record.get(target)) is not None
                     and (a := row.record.get("account_id")) is not None
                 }
-            absent = await lookups[entity].load(connection, keys)  # type: ignore[arg-type]
+            absent = await lookups[entity].load(connection, keys)
             if absent:  # rare: only then look for the rows that point at them
                 for row in rows:
                     value = row.record.get(target)
@@ -125,7 +126,7 @@ class Validator:
                         (value,) if entity == "accounts" else (row.record.get("account_id"), value)
                     )
                     if key in absent:
-                        row.problems.append((name, _missing(entity, key)))  # type: ignore[arg-type]
+                        row.problems.append((name, _missing(entity, key)))
         for unique in self._unique:
             await self._check_unique_in_database(connection, rows, unique.target)
 
@@ -186,7 +187,7 @@ class Validator:
                 )
 
 
-def _missing(entity: str, key: tuple[str, ...]) -> str:
+def _missing(entity: str, key: Key) -> str:
     if entity == "accounts":
         return f"account {key[0]!r} does not exist"
     return f"{_SINGULAR[entity]} {key[1]!r} does not exist in account {key[0]!r}"

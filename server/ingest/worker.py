@@ -16,7 +16,7 @@ import pickle
 import signal
 import struct
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -45,7 +45,7 @@ class Job:
 
 async def batches_from_worker(
     engine: AsyncEngine, path: Path, name: str, *, skip_invalid: bool
-) -> AsyncIterator[Batch]:
+) -> AsyncGenerator[Batch, None]:
     """The batches of one file, produced by a child process."""
     job = Job(engine.url.render_as_string(hide_password=False), path, name, skip_invalid)
     # The child imports this very package, wherever this process found it.

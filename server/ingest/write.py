@@ -69,7 +69,7 @@ async def write_changes(
             list(table.primary_key.columns),
             [key_of(row) for row in rows],
         )
-        before = {key_of(r._mapping): dict(r._mapping) for r in stored}
+        before = {key_of(old): old for old in (r._asdict() for r in stored)}
         changes = [(old, row) for row in rows if (old := before.get(key_of(row))) != row]
     if changes:
         await _upsert(connection, table, [new for _, new in changes])

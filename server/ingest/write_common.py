@@ -7,7 +7,7 @@ from functools import cache
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import ColumnDefault, Table
 
 from server.ingest.files import Record
 
@@ -36,5 +36,7 @@ def defaulted(table: Table, names: tuple[str, ...]) -> list[str]:
 
 def scalar_default(table: Table, name: str) -> object:
     default = table.c[name].default
-    assert default is not None and default.is_scalar, f"{table.name}.{name} needs a value"
-    return default.arg  # type: ignore[attr-defined]
+    assert isinstance(default, ColumnDefault) and default.is_scalar, (
+        f"{table.name}.{name} needs a value"
+    )
+    return default.arg

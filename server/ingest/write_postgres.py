@@ -98,5 +98,5 @@ def _upsert(table: Table, names: tuple[str, ...], staging: str) -> str:
         )
     else:
         statement = statement.on_conflict_do_nothing(index_elements=keys)
-    dialect = postgresql.asyncpg.dialect()  # type: ignore[attr-defined]
+    dialect = postgresql.asyncpg.dialect()
     return str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))

@@ -14,12 +14,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import ColumnElement, Table, and_, case, literal
 
 from server.metrics.facts import Fact
 from server.metrics.time import Days
+
+if TYPE_CHECKING:  # derived imports this module
+    from server.metrics.derived import PartOf
 
 Expression = Callable[[Table], ColumnElement[Any]]
 """A column expression over a fact's table."""
@@ -307,14 +310,16 @@ class Metric:
     `MetricValue` members (`NPS_PROMOTERS_PERCENT`); `finalize` builds the result object from the
     values (keyed by Python attribute name, `promoters_percent`), the parts and the local days the
     result covers; by default it is `result(**values)`. Counts are 0 on days without rows.
-    `arguments` become arguments of the metric field, keyed by GraphQL name.
+    `arguments` become arguments of the metric field, keyed by GraphQL name. A part may be a
+    `PartOf` another metric's part: the registry replaces it by that part (`part()` reads parts
+    of registered metrics).
     """
 
     name: str
     description: str
     fact: Fact
     result: type
-    parts: Mapping[str, Part]
+    parts: Mapping[str, Part | PartOf]
     values: Mapping[str, Value]
     where: Expression | None = None
     finalize: Finalize | None = None
@@ -323,10 +328,16 @@ class Metric:
     # that asking for it alone reads no other fact; a field not listed reads every part.
     field_parts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
+    def part(self, name: str) -> Part:
+        """A part of a registered metric, whose `PartOf` references are resolved."""
+        part = self.parts[name]
+        assert isinstance(part, Part), f"{self.name}.{name} is an unresolved reference"
+        return part
+
     def facts(self) -> list[Fact]:
         seen: dict[str, Fact] = {}
-        for part in self.parts.values():
-            fact = part.fact or self.fact
+        for name in self.parts:
+            fact = self.part(name).fact or self.fact
             seen.setdefault(fact.name, fact)
         return list(seen.values())
 
@@ -334,7 +345,7 @@ class Metric:
         """The rows of the metric's own fact it reads: its `where` and its arguments' conditions."""
         wheres: list[Expression] = [] if self.where is None else [self.where]
         for name, value in arguments:
-            wheres.append(lambda t, name=name, value=value: self.arguments[name].where(t, value))
+            wheres.append(_restricted(self.arguments[name], value))
         if not wheres:
             return None
         if len(wheres) == 1:
@@ -346,6 +357,11 @@ class Metric:
         if self.finalize is not None:
             return self.finalize(attributes, parts, days)
         return self.result(**attributes)
+
+
+def _restricted(argument: Argument, value: Any) -> Expression:
+    """The rows of one value of an argument."""
+    return lambda t: argument.where(t, value)
 
 
 def argument_values(metric: Metric, given: Mapping[str, Any]) -> ArgumentValues:

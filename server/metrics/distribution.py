@@ -8,7 +8,7 @@ from typing import Any
 import strawberry
 from sqlalchemy import ColumnElement, Table
 
-from server.metrics.declarations import Count, Finalize, Part
+from server.metrics.declarations import Count, Expression, Finalize, Part
 
 
 @strawberry.type(description="How many responses gave one score, and their share in percent.")
@@ -22,7 +22,11 @@ def distribution_parts(
     scores: Sequence[int], score: Callable[[Table], ColumnElement[Any]]
 ) -> dict[str, Part]:
     """One count per score, named `score_<n>`."""
-    return {f"score_{s}": Count(lambda t, s=s: score(t) == s) for s in scores}
+    return {f"score_{s}": Count(_equal(score, s)) for s in scores}
+
+
+def _equal(score: Callable[[Table], ColumnElement[Any]], value: int) -> Expression:
+    return lambda t: score(t) == value
 
 
 def distribution(parts: Mapping[str, Any], scores: Sequence[int]) -> list[ScoreCount]:

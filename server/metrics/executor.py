@@ -63,13 +63,15 @@ def compile_queries(
     queries: Iterable[Query], registry: Registry, *, split_metrics: bool, share_scans: bool
 ) -> CompiledQueries:
     unique = tuple(dict.fromkeys(queries))
-    cache: dict[Any, CompiledQueries] = registry.compiled_plans  # type: ignore[assignment]
+    cache = registry.compiled_plans
     key = (unique, split_metrics, share_scans)
     found = cache.pop(key, None)
     if found is None:
         plans = [plan_query(q, registry, split_metrics=split_metrics) for q in unique]
         statements = [statement for plan in plans for statement in plan.statements]
-        units = group_statements(statements) if share_scans else list(statements)
+        units: list[Statement | SharedScan] = (
+            group_statements(statements) if share_scans else list(statements)
+        )
         selects = [
             compile_scan(u, registry) if isinstance(u, SharedScan) else compile_one(u, registry)
             for u in units

@@ -39,10 +39,11 @@ def plan_query(query: Query, registry: Registry, *, split_metrics: bool = False)
             plan.errors[call] = next(p for p in problems.values() if p)
             continue
         for part_name in needed_parts(metric, call, query):
-            part = metric.parts[part_name]
+            part = metric.part(part_name)
             fact = part.fact or metric.fact
-            if problems[fact.name]:
-                plan.missing.setdefault(call, {})[part_name] = problems[fact.name]  # type: ignore[assignment]
+            problem = problems[fact.name]
+            if problem:
+                plan.missing.setdefault(call, {})[part_name] = problem
                 continue
             split = split_key(part.splits, fact)
             statement = (fact.name, split, str(call) if split_metrics else "")

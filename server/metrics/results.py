@@ -48,10 +48,12 @@ class QueryResult:
 
     def parts(self, key: GroupKey, call: MetricCall) -> dict[str, Any]:
         found = self.groups.get(key, {}).get(call, {})
-        return {
-            name: _default(part.kind, part.by is not None, found.get(name))
-            for name, part in self.registry.metric(call[0]).parts.items()
-        }
+        metric = self.registry.metric(call[0])
+        parts: dict[str, Any] = {}
+        for name in metric.parts:
+            part = metric.part(name)
+            parts[name] = _default(part.kind, part.by is not None, found.get(name))
+        return parts
 
     def values(self, key: GroupKey, call: MetricCall, days: Days) -> dict[str, Any]:
         """Numeric fields; a field needing a part that cannot answer holds the error instead."""
@@ -92,8 +94,8 @@ class QueryResult:
             return keys
         if order.value is not None:
             values = {key: self.value(key, order.value, days) for key in keys}
-            with_value = [k for k in keys if values[k] is not None]
-            with_value.sort(key=lambda k: values[k], reverse=order.descending)  # stable: keys
+            valued = {k: v for k, v in values.items() if v is not None}
+            with_value = sorted(valued, key=valued.__getitem__, reverse=order.descending)  # stable
             keys = with_value + [k for k in keys if values[k] is None]
         return keys[: order.limit]
 

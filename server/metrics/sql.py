@@ -17,6 +17,7 @@ PostgreSQL). Parts become conditional aggregates, so metrics of one fact share o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -152,7 +153,7 @@ def rows_subquery(
     query: Query,
     fact: Fact,
     parts: tuple[PlannedPart, ...],
-    grouped: list[ColumnElement[Any]],
+    grouped: Sequence[ColumnElement[Any]],
     dimensions: dict[str, Dimension],
     scope_where: ColumnElement[bool],
 ) -> Subquery:
@@ -169,7 +170,7 @@ def rows_subquery(
     row_filters = dict(_row_filter(p) for p in parts)
     if all(where is not None for where in row_filters.values()):
         # one condition per declaration: metrics share theirs among all their parts
-        conditions.append(or_(*[where(fact.table) for where in row_filters.values()]))  # type: ignore[misc]
+        conditions.append(or_(*[where(fact.table) for where in row_filters.values()]))
     return select(*grouped, *inputs).where(and_(*conditions)).subquery("rows")
 
 

@@ -188,43 +188,48 @@ class Period:
     # --- SQL ----------------------------------------------------------------------------------
 
     @lru_cache(maxsize=1024)  # noqa: B019 - as buckets()
-    def offsets(self) -> tuple[tuple[int | None, int], ...]:
-        """[(UTC instant the offset starts, offset)] in microseconds; the first starts at None.
+    def offsets(self) -> tuple[int, tuple[tuple[int, int], ...]]:
+        """(offset at the start, [(UTC instant a new offset starts, offset)]) in microseconds.
 
         Covers the whole period: an offset change is found at day granularity, then narrowed to the
         exact second by bisection.
         """
 
         def offset_at(instant: int) -> int:
-            moment = datetime.fromtimestamp(instant / MICROS, self.tz)
-            return int(moment.utcoffset().total_seconds()) * MICROS  # type: ignore[union-attr]
+            offset = datetime.fromtimestamp(instant / MICROS, self.tz).utcoffset()
+            assert offset is not None  # an aware datetime (self.tz) always has one
+            return int(offset.total_seconds()) * MICROS
 
-        changes: list[tuple[int | None, int]] = [(None, offset_at(self.start))]
+        first = current = offset_at(self.start)
+        changes: list[tuple[int, int]] = []
         instant = self.start
         while instant < self.end:
             following = min(instant + DAY, self.end)
-            if offset_at(following - 1) != changes[-1][1]:
+            if offset_at(following - 1) != current:
                 # Offsets change on whole seconds: bisect seconds (old offset at low, new at high).
                 low, high = instant // MICROS, (following - 1) // MICROS
                 while high - low > 1:
                     middle = (low + high) // 2
-                    if offset_at(middle * MICROS) == changes[-1][1]:
+                    if offset_at(middle * MICROS) == current:
                         low = middle
                     else:
                         high = middle
                 high *= MICROS
-                changes.append((high, offset_at(high)))
+                current = offset_at(high)
+                changes.append((high, current))
             instant = following
-        return tuple(changes)
+        return first, tuple(changes)
 
     def local_micros(self, instant: ColumnElement[Any]) -> ColumnElement[Any]:
         """SQL: the row's local wall-clock time, as microseconds since the local epoch."""
-        changes = self.offsets()
-        if len(changes) == 1:
-            return instant + _int(changes[0][1])
+        first, changes = self.offsets()
+        if not changes:
+            return instant + _int(first)
+        # Before each change, the offset in force until then.
+        before = [first, *(offset for _, offset in changes)]
         offset = case(
-            *[(instant < _int(at), _int(changes[i][1])) for i, (at, _) in enumerate(changes[1:])],
-            else_=_int(changes[-1][1]),
+            *[(instant < _int(at), _int(before[i])) for i, (at, _) in enumerate(changes)],
+            else_=_int(before[-1]),
         )
         return instant + offset
 

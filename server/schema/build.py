@@ -25,6 +25,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.tools import merge_types
+from strawberry.types import get_object_definition
 
 from server.errors import UserError
 from server.plugins import registry
@@ -45,9 +46,7 @@ def query_parts() -> tuple[type, ...]:
     """The strawberry types whose fields make up `Query` (the plugins' record lists last)."""
     core = (RecordQuery, ReportQuery)
     core_fields = {
-        field.name
-        for part in core
-        for field in part.__strawberry_definition__.fields  # type: ignore[attr-defined]
+        field.name for part in core for field in get_object_definition(part, strict=True).fields
     }
     plugin_records = plugin_record_query(registry(), core_fields)
     return (*core, *([plugin_records] if plugin_records else []))
@@ -56,7 +55,7 @@ def query_parts() -> tuple[type, ...]:
 def compose_query(parts: tuple[type, ...]) -> type:
     names: dict[str, str] = {}
     for part in parts:
-        for field in part.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+        for field in get_object_definition(part, strict=True).fields:
             if field.name in names:
                 raise ValueError(
                     f"Query.{field.name} is declared by both {names[field.name]} and "

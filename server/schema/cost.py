@@ -38,7 +38,7 @@ from graphql import (
     get_named_type,
     get_operation_ast,
 )
-from graphql.execution.values import get_argument_values, get_variable_values
+from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
 
 from server.metrics.declarations import Dimension
 from server.metrics.time import Granularity, Period
@@ -113,7 +113,7 @@ class _Counter:
         self,
         estimator: CostEstimator,
         fragments: dict[str, FragmentDefinitionNode],
-        variables: dict[str, Any],
+        variables: VariableValues,
     ) -> None:
         self.estimator = estimator
         self.fragments = fragments

@@ -36,7 +36,7 @@ MAX_BATCH = 10_000
 _OWNER = "_owner"  # the key a linked row was loaded for
 
 
-async def fetch(context: Context, statement: Executable) -> Sequence[Row[Any]]:
+async def fetch(context: Context, statement: Executable) -> Sequence[Row[*tuple[Any, ...]]]:
     async with context.engine.connect() as connection:
         return (await connection.execute(statement)).all()
 
@@ -51,11 +51,13 @@ def _loader(
     return cache[key]
 
 
-def row_by(context: Context, column: ColumnElement[Any]) -> DataLoader[Hashable, Row[Any] | None]:
+def row_by(
+    context: Context, column: ColumnElement[Any]
+) -> DataLoader[Hashable, Row[*tuple[Any, ...]] | None]:
     """The visible row of `column`'s table whose unique `column` is the key (an id, a number)."""
     table = column.table
 
-    async def load(keys: list[Hashable]) -> list[Row[Any] | None]:
+    async def load(keys: list[Hashable]) -> list[Row[*tuple[Any, ...]] | None]:
         statement = select(table).where(context.scope.where(table), column.in_(keys))
         found = {row._mapping[column.name]: row for row in await fetch(context, statement)}
         return [found.get(key) for key in keys]
@@ -65,11 +67,11 @@ def row_by(context: Context, column: ColumnElement[Any]) -> DataLoader[Hashable,
 
 def rows_by(
     context: Context, column: ColumnElement[Any], order_by: Sequence[ColumnElement[Any]]
-) -> DataLoader[Hashable, list[Row[Any]]]:
+) -> DataLoader[Hashable, list[Row[*tuple[Any, ...]]]]:
     """The visible rows of `column`'s table whose `column` is the key (a conversation's ratings)."""
     table = column.table
 
-    async def load(keys: list[Hashable]) -> list[list[Row[Any]]]:
+    async def load(keys: list[Hashable]) -> list[list[Row[*tuple[Any, ...]]]]:
         statement = (
             select(table)
             .where(context.scope.where(table), column.in_(keys))
@@ -82,13 +84,13 @@ def rows_by(
 
 def linked_rows(
     context: Context, table: Table, *, link: str, key: str
-) -> DataLoader[str, list[Row[Any]]]:
+) -> DataLoader[str, list[Row[*tuple[Any, ...]]]]:
     """Rows of `table` joined through team_members, by name: a user's teams, a team's members.
 
     `link` is the team_members column pointing at `table`, `key` the one holding the loader key.
     """
 
-    async def load(keys: list[str]) -> list[list[Row[Any]]]:
+    async def load(keys: list[str]) -> list[list[Row[*tuple[Any, ...]]]]:
         joined = table.join(
             team_members,
             and_(
@@ -111,8 +113,10 @@ def linked_rows(
     return _loader(context, ("linked", table.name, key), load)
 
 
-def _grouped(rows: Sequence[Row[Any]], name: str, keys: list[K]) -> list[list[Row[Any]]]:
-    grouped: dict[Hashable, list[Row[Any]]] = {}
+def _grouped(
+    rows: Sequence[Row[*tuple[Any, ...]]], name: str, keys: list[K]
+) -> list[list[Row[*tuple[Any, ...]]]]:
+    grouped: dict[Hashable, list[Row[*tuple[Any, ...]]]] = {}
     for row in rows:
         grouped.setdefault(row._mapping[name], []).append(row)
     return [grouped.get(key, []) for key in keys]
@@ -124,7 +128,7 @@ async def root_connection(
     *,
     first: int | None,
     after: str | None,
-    node: Callable[[Row[Any]], Node],
+    node: Callable[[Row[*tuple[Any, ...]]], Node],
 ) -> Connection[Node]:
     """One page of a list, in one statement (and one more when totalCount is selected)."""
     first = checked_first(first, context.settings.limits)
@@ -145,7 +149,7 @@ async def nested_connection(
     parent_id: Hashable,
     first: int | None,
     after: str | None,
-    node: Callable[[Row[Any]], Node],
+    node: Callable[[Row[*tuple[Any, ...]]], Node],
 ) -> Connection[Node]:
     """The page of one parent's list, fetched with every parent's page at this level.
 

@@ -78,7 +78,7 @@ class Ordering:
     def labelled_keys(self) -> list[ColumnElement[Any]]:
         return [key.label(f"_key{i}") for i, key in enumerate(self.keys)]
 
-    def cursor(self, row: Row[Any]) -> str:
+    def cursor(self, row: Row[*tuple[Any, ...]]) -> str:
         values = [row._mapping[f"_key{i}"] for i in range(len(self.keys))]
         return base64.urlsafe_b64encode(json.dumps([self.name, values]).encode()).decode()
 
@@ -169,21 +169,24 @@ class ListQuery:
 
 @dataclass(frozen=True, eq=False)
 class Page:
-    rows: Sequence[Row[Any]]
+    rows: Sequence[Row[*tuple[Any, ...]]]
     has_next: bool
     ordering: Ordering
 
 
-def page_of(rows: Sequence[Row[Any]], first: int, ordering: Ordering) -> Page:
+def page_of(rows: Sequence[Row[*tuple[Any, ...]]], first: int, ordering: Ordering) -> Page:
     """The page in `rows` fetched with one row too many."""
     return Page(rows[:first], len(rows) > first, ordering)
 
 
 def split_pages(
-    rows: Sequence[Row[Any]], parents: Sequence[Hashable], first: int, ordering: Ordering
+    rows: Sequence[Row[*tuple[Any, ...]]],
+    parents: Sequence[Hashable],
+    first: int,
+    ordering: Ordering,
 ) -> list[Page]:
     """The pages of `pages()` rows, one per parent in the order asked."""
-    by_parent: dict[Hashable, list[Row[Any]]] = {}
+    by_parent: dict[Hashable, list[Row[*tuple[Any, ...]]]] = {}
     for row in rows:
         by_parent.setdefault(row._mapping[_PARENT], []).append(row)
     return [page_of(by_parent.get(parent, []), first, ordering) for parent in parents]
@@ -200,7 +203,7 @@ def checked_first(first: int | None, limits: Limits) -> int:
 
 
 def connection(
-    page: Page, node: Callable[[Row[Any]], Node], count: Callable[[], Awaitable[int]]
+    page: Page, node: Callable[[Row[*tuple[Any, ...]]], Node], count: Callable[[], Awaitable[int]]
 ) -> Connection[Node]:
     edges = [Edge(cursor=page.ordering.cursor(row), node=node(row)) for row in page.rows]
     return Connection(

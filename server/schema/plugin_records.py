@@ -8,6 +8,7 @@ from typing import Any
 
 import strawberry
 from sqlalchemy import BigInteger, ColumnElement, Row, type_coerce
+from strawberry.types import get_object_definition
 
 from server.db.types import Timestamp
 from server.metrics.declarations import python_name
@@ -43,9 +44,9 @@ def _resolver(declared: RecordList) -> Any:
     table = declared.table
     keys = tuple(_key(table.c[name]) for name in declared.order_by)
     ordering = Ordering(f"{declared.field}:{','.join(declared.order_by)}", keys)
-    attributes = [f.python_name for f in declared.node.__strawberry_definition__.fields]  # type: ignore[attr-defined]
+    attributes = [f.python_name for f in get_object_definition(declared.node, strict=True).fields]
 
-    def node(row: Row[Any]) -> Any:
+    def node(row: Row[*tuple[Any, ...]]) -> Any:
         return declared.node(**{name: row._mapping[name] for name in attributes})
 
     async def resolve(info: Info, first: int | None = DEFAULT_FIRST, after: str | None = None):

@@ -40,6 +40,7 @@ def rating_list(
 ) -> ListQuery:
     """Visible ratings matching `where`, in the order asked, ties broken by id."""
     source: FromClause = ratings
+    keys: tuple[ColumnElement[Any], ...]
     if order_by is RatingOrder.NUMBER:
         # The number is the conversation's, read only where the Scope sees that conversation.
         source = ratings.outerjoin(

@@ -19,7 +19,7 @@ class Inbox:
     name: str
 
     @classmethod
-    def from_row(cls, row: Row[Any]) -> Inbox:
+    def from_row(cls, row: Row[*tuple[Any, ...]]) -> Inbox:
         return cls(id=strawberry.ID(row.id), name=row.name)
 
     report = entity_report_field("INBOX", "inbox")
@@ -33,7 +33,7 @@ class Customer:
     country: str | None = strawberry.field(description="ISO 3166-1 alpha-2.")
 
     @classmethod
-    def from_row(cls, row: Row[Any]) -> Customer:
+    def from_row(cls, row: Row[*tuple[Any, ...]]) -> Customer:
         return cls(id=strawberry.ID(row.id), name=row.name, email=row.email, country=row.country)
 
 
@@ -45,7 +45,7 @@ class Transaction:
     created_at: datetime
 
     @classmethod
-    def from_row(cls, row: Row[Any]) -> Transaction:
+    def from_row(cls, row: Row[*tuple[Any, ...]]) -> Transaction:
         return cls(
             id=strawberry.ID(row.id),
             amount=money(row.amount_scaled),
@@ -62,7 +62,7 @@ class StageChange:
     entered_at: datetime
 
     @classmethod
-    def from_row(cls, row: Row[Any]) -> StageChange:
+    def from_row(cls, row: Row[*tuple[Any, ...]]) -> StageChange:
         return cls(
             id=strawberry.ID(row.id),
             pipeline=row.pipeline,

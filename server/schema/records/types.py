@@ -52,7 +52,10 @@ T = TypeVar("T")
 
 
 async def record(
-    info: Info, column: ColumnElement[Any], key: Hashable | None, make: Callable[[Row[Any]], T]
+    info: Info,
+    column: ColumnElement[Any],
+    key: Hashable | None,
+    make: Callable[[Row[*tuple[Any, ...]]], T],
 ) -> T | None:
     """The record whose unique `column` is `key`, batched with its siblings; None if invisible."""
     if key is None:
@@ -67,7 +70,7 @@ class Team:
     name: str
 
     @classmethod
-    def from_row(cls, row: Row[Any]) -> Team:
+    def from_row(cls, row: Row[*tuple[Any, ...]]) -> Team:
         return cls(id=strawberry.ID(row.id), name=row.name)
 
     report = entity_report_field("TEAM", "team")
@@ -86,7 +89,7 @@ class User:
     is_bot: bool
 
     @classmethod
-    def from_row(cls, row: Row[Any]) -> User:
+    def from_row(cls, row: Row[*tuple[Any, ...]]) -> User:
         return cls(id=strawberry.ID(row.id), name=row.name, email=row.email, is_bot=row.is_bot)
 
     @strawberry.field
@@ -146,7 +149,7 @@ class Message:
     author_id: Private[str | None]
 
     @classmethod
-    def from_row(cls, row: Row[Any]) -> Message:
+    def from_row(cls, row: Row[*tuple[Any, ...]]) -> Message:
         return cls(
             id=strawberry.ID(row.id),
             author_type=AuthorType(row.author_type),
@@ -177,7 +180,7 @@ class Conversation:
     team_id: Private[str | None]
 
     @classmethod
-    def from_row(cls, row: Row[Any]) -> Conversation:
+    def from_row(cls, row: Row[*tuple[Any, ...]]) -> Conversation:
         return cls(
             id=strawberry.ID(row.id),
             number=row.number,
@@ -269,7 +272,7 @@ class Rating:
     customer_id: Private[str | None]
 
     @classmethod
-    def from_row(cls, row: Row[Any]) -> Rating:
+    def from_row(cls, row: Row[*tuple[Any, ...]]) -> Rating:
         return cls(
             id=strawberry.ID(row.id),
             survey=Survey(row.survey),

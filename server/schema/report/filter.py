@@ -7,7 +7,7 @@ report.py imports them.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import strawberry
 
@@ -20,31 +20,30 @@ REGISTRY = registry()
 DIMENSIONS = {d.name: d for d in REGISTRY.dimensions}
 
 
-def _filter_type() -> type:
-    annotations: dict[str, Any] = {
-        "from_": date,
-        "to": date,
-        "timezone": str | None,
-    }
-    namespace: dict[str, Any] = {
-        "from_": strawberry.field(name="from", description="first local day, inclusive"),
-        "to": strawberry.field(description="last local day, inclusive"),
-        "timezone": strawberry.field(
-            default=None, description="IANA name; default: the account's time zone"
-        ),
-    }
+T = TypeVar("T", bound=type)
+
+
+def _with_dimension_filters(cls: T) -> T:
+    """Add one argument per filterable dimension (under `@strawberry.input`)."""
     for dimension in REGISTRY.dimensions:
         if dimension.filter:
-            item = strawberry.ID if dimension.filter_is_id else str
-            annotations[dimension.filter] = list[item] | None  # type: ignore[valid-type]
-            namespace[dimension.filter] = strawberry.field(
+            values = list[strawberry.ID] if dimension.filter_is_id else list[str]
+            cls.__annotations__[dimension.filter] = values | None
+            field = strawberry.field(
                 default=None, description=f"keep rows whose {dimension.name} is one of these"
             )
-    namespace["__annotations__"] = annotations
-    return strawberry.input(type("ReportFilter", (), namespace))
+            setattr(cls, dimension.filter, field)
+    return cls
 
 
-ReportFilter = _filter_type()
+@strawberry.input
+@_with_dimension_filters
+class ReportFilter:
+    from_: date = strawberry.field(name="from", description="first local day, inclusive")
+    to: date = strawberry.field(description="last local day, inclusive")
+    timezone: str | None = strawberry.field(
+        default=None, description="IANA name; default: the account's time zone"
+    )
 
 
 def resolve_filter(context: Context, report_filter: Any) -> Filter:

@@ -19,7 +19,7 @@ def label_loader(context: Context) -> DataLoader[tuple[str, str | None], str]:
     """Labels of group keys, one statement per dimension with a label table per request."""
 
     async def load(keys: list[tuple[str, str | None]]) -> list[str]:
-        found: dict[tuple[str, str | None], str] = {}
+        found: dict[tuple[str, str], str] = {}
         by_dimension: dict[str, set[str]] = {}
         for dimension_name, key in keys:
             if key is not None:

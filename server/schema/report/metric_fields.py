@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import inspect
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 
 from server.metrics.declarations import Metric, argument_values, python_name
 from server.schema.report.filter import REGISTRY
 
+T = TypeVar("T", bound=type)
+GroupingOf = Callable[[Any], tuple[Any, ...]]
+"""A report node -> the grouping (and order) its metric fields read: `Node.metric`'s arguments."""
 
-def _metric_resolver(metric: Metric, grouping_of: Any) -> Any:
+
+def _metric_resolver(metric: Metric, grouping_of: GroupingOf) -> Any:
     """A resolver for a metric field, with one keyword argument per declared metric argument."""
 
     def resolve(root: Any, **given: Any) -> Any:
@@ -22,8 +27,12 @@ def _metric_resolver(metric: Metric, grouping_of: Any) -> Any:
     parameters = [inspect.Parameter("root", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
     annotations: dict[str, Any] = {}
     for name, argument in metric.arguments.items():
+        # The type is a value of the declaration, given as graphql_type: not a static annotation.
         annotation = Annotated[
-            argument.type | None, strawberry.argument(description=argument.description)
+            Any,
+            strawberry.argument(
+                description=argument.description, graphql_type=argument.type | None
+            ),
         ]
         parameters.append(
             inspect.Parameter(
@@ -39,13 +48,18 @@ def _metric_resolver(metric: Metric, grouping_of: Any) -> Any:
     return resolve
 
 
-def with_metrics(cls: type, grouping_of: Any) -> type:
-    """Add one nullable field per installed metric to a report type."""
-    for metric in REGISTRY.metrics:
-        field = strawberry.field(
-            resolver=_metric_resolver(metric, grouping_of),
-            description=metric.description,
-            graphql_type=metric.result | None,
-        )
-        setattr(cls, metric.name, field)
-    return cls
+def with_metrics(grouping_of: GroupingOf) -> Callable[[T], T]:
+    """A class decorator (under `@strawberry.type`) adding one nullable field per installed
+    metric to a report type."""
+
+    def add_fields(cls: T) -> T:
+        for metric in REGISTRY.metrics:
+            field = strawberry.field(
+                resolver=_metric_resolver(metric, grouping_of),
+                description=metric.description,
+                graphql_type=metric.result | None,
+            )
+            setattr(cls, metric.name, field)
+        return cls
+
+    return add_fields

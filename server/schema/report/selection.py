@@ -97,16 +97,24 @@ class Field:
 
 def selections(info: Info[Any, Any]) -> list[Field]:
     """The fields selected under the report field being resolved, fragments flattened."""
+    # Strawberry's Info has no public way to graphql-core's GraphQLResolveInfo, which this needs.
+    # Its public `selected_fields` flattens fragments but leaves arguments uncoerced: literals as
+    # their source text (`limit: 5` gives "5"), enums as names, no schema defaults, and a
+    # variable left out gives None instead of the argument's default. And Info exposes neither
+    # the fragment definitions nor graphql-core's field definitions, which get_argument_values
+    # coerces with. So this reads the private `_raw_info`, as strawberry's own Info properties
+    # do: arguments are coerced exactly as the resolvers receive theirs.
     return selected_fields(info._raw_info)
 
 
 def selected_fields(info: GraphQLResolveInfo) -> list[Field]:
     """The fields selected under the field being resolved, fragments flattened."""
     field_type = get_named_type(info.return_type)
+    assert isinstance(field_type, GraphQLObjectType), "only object fields have selections"
     return [
         field
         for node in info.field_nodes
-        for field in _fields(info, node.selection_set, field_type)  # type: ignore[arg-type]
+        for field in _fields(info, node.selection_set, field_type)
     ]
 
 
@@ -130,7 +138,7 @@ def _fields(
                 Field(
                     node.name.value,
                     get_argument_values(definition, node, _variables(info)),
-                    _fields(info, node.selection_set, child)  # type: ignore[arg-type]
+                    _fields(info, node.selection_set, child)
                     if isinstance(child, GraphQLObjectType)
                     else [],
                 )

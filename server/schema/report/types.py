@@ -28,15 +28,19 @@ from server.schema.report.metric_fields import with_metrics
 from server.schema.report.request import Node, NotPlanned
 from server.schema.report.selection import DEFAULT_LIMIT, breakdown_order, check_series, enum_name
 
-GranularityEnum = strawberry.enum(Granularity, name="Granularity")
-ShiftEnum = strawberry.enum(Shift, name="Shift")
-DimensionEnum = strawberry.enum(
-    Enum("Dimension", {d.name: d.name for d in REGISTRY.dimensions}),  # type: ignore[misc]
+# strawberry.enum marks the class itself as a GraphQL enum (and returns it): annotations name it.
+strawberry.enum(Granularity, name="Granularity")
+strawberry.enum(Shift, name="Shift")
+# Generated from the installed plugins: mypy knows these classes, but not their members.
+Dimension = Enum("Dimension", {d.name: d.name for d in REGISTRY.dimensions})  # type: ignore[misc]
+strawberry.enum(
+    Dimension,
     name="Dimension",
     description="What a breakdown groups by; generated from the installed plugins.",
 )
-MetricValueEnum = strawberry.enum(
-    Enum("MetricValue", {name: name for name in REGISTRY.metric_values()}),  # type: ignore[misc]
+MetricValue = Enum("MetricValue", {name: name for name in REGISTRY.metric_values()})  # type: ignore[misc]
+strawberry.enum(
+    MetricValue,
     name="MetricValue",
     description="A numeric metric field, `<METRIC>_<FIELD>`; generated from the plugins.",
 )
@@ -62,10 +66,10 @@ class ReportBucketBase:
     )
 
 
-ReportBucket = strawberry.type(
-    with_metrics(type("ReportBucket", (ReportBucketBase,), {}), lambda root: (root.grouping,)),
-    description="A calendar bucket of a series, clipped to the period.",
-)
+@strawberry.type(description="A calendar bucket of a series, clipped to the period.")
+@with_metrics(lambda root: (root.grouping,))
+class ReportBucket(ReportBucketBase):
+    pass
 
 
 def _series(node: Node, dimensions: tuple[str, ...], granularity: Granularity) -> list[Any]:
@@ -115,23 +119,20 @@ class ReportGroupBase:
         return " / ".join(labels)
 
     @strawberry.field
-    def series(self, granularity: GranularityEnum) -> list[ReportBucket]:  # type: ignore[valid-type]
+    def series(self, granularity: Granularity) -> list[ReportBucket]:
         return _series(self.node, self.by, Granularity(enum_name(granularity)))
 
     @strawberry.field(description="the same group in an earlier period")
-    def previous(self, shift: ShiftEnum | None = Shift.PERIOD) -> ReportGroup:  # type: ignore[valid-type]
+    def previous(self, shift: Shift | None = Shift.PERIOD) -> ReportGroup:
         context = self.node.context.shifted(Shift(enum_name(shift or Shift.PERIOD)))
         node = Node(self.node.request, context, self.node.key, context.filter.period.local_days)
         return ReportGroup(node=node, by=self.by, order=None)
 
 
-ReportGroup = strawberry.type(
-    with_metrics(
-        type("ReportGroup", (ReportGroupBase,), {}),
-        lambda root: (root.node.context.grouping(root.by), root.order),
-    ),
-    description="One group of a breakdown.",
-)
+@strawberry.type(description="One group of a breakdown.")
+@with_metrics(lambda root: (root.node.context.grouping(root.by), root.order))
+class ReportGroup(ReportGroupBase):
+    pass
 
 
 @strawberry.type
@@ -161,22 +162,22 @@ class ReportBase:
     @strawberry.field(
         description="PERIOD: as many days just before; YEAR: the same dates a year earlier"
     )
-    def previous(self, shift: ShiftEnum | None = Shift.PERIOD) -> Report:  # type: ignore[valid-type]
+    def previous(self, shift: Shift | None = Shift.PERIOD) -> Report:
         context = self.node.context.shifted(Shift(enum_name(shift or Shift.PERIOD)))
         return Report(
             node=Node(self.node.request, context, self.node.key, context.filter.period.local_days)
         )
 
     @strawberry.field(description="every calendar bucket of the period, empty ones included")
-    def series(self, granularity: GranularityEnum) -> list[ReportBucket]:  # type: ignore[valid-type]
+    def series(self, granularity: Granularity) -> list[ReportBucket]:
         return _series(self.node, (), Granularity(enum_name(granularity)))
 
     @strawberry.field(description="groups by one or more dimensions, top-N by a value")
     def breakdown(
         self,
         info: Info[Context, None],
-        by: list[DimensionEnum],  # type: ignore[valid-type]
-        order_by: MetricValueEnum | None = None,  # type: ignore[valid-type]
+        by: list[Dimension],
+        order_by: MetricValue | None = None,
         descending: bool | None = True,
         limit: int | None = DEFAULT_LIMIT,
     ) -> list[ReportGroup]:
@@ -217,7 +218,7 @@ class ReportBase:
         return await drill_down_conversations(self.node, info, first, after)
 
     @strawberry.field(description="mean, median, min and max of the value over the local days")
-    def daily(self, value: MetricValueEnum) -> DailyAggregate:  # type: ignore[valid-type]
+    def daily(self, value: MetricValue) -> DailyAggregate:
         name = enum_name(value)
         context = self.node.context
         result = self.node.request.result(context, context.grouping((), Granularity.DAY))
@@ -239,7 +240,9 @@ class ReportBase:
         )
 
 
-Report = strawberry.type(
-    with_metrics(type("Report", (ReportBase,), {}), lambda root: (root.node.context.grouping(),)),
-    description="Metrics over a period, with its previous period, series and breakdowns.",
+@strawberry.type(
+    description="Metrics over a period, with its previous period, series and breakdowns."
 )
+@with_metrics(lambda root: (root.node.context.grouping(),))
+class Report(ReportBase):
+    pass
