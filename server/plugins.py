@@ -19,6 +19,7 @@ from server.ingest.files import CsvFile
 from server.metrics.declarations import Dimension, Metric, Value, value_name
 from server.metrics.derived import resolve_references
 from server.metrics.facts import ALL_FACTS
+from server.metrics.windows import Window, window_problem
 from server.plugin_config import PluginSettings, Setting, check_declarations, resolve
 from server.plugin_data import check_file, check_table
 from server.plugin_records import RecordList, check_record_list
@@ -255,4 +256,9 @@ def _check_metric(metric: Metric, plugin_name: str) -> None:
             raise PluginError(
                 f"plugin {plugin_name!r}: value {metric.name}.{name} uses unknown parts "
                 f"{sorted(missing)}"
+            )
+        problem = window_problem(metric, value) if isinstance(value, Window) else None
+        if problem:
+            raise PluginError(
+                f"plugin {plugin_name!r}: value {metric.name}.{name} is a window over {problem}"
             )

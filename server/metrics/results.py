@@ -10,6 +10,7 @@ from server.errors import UserError
 from server.metrics.planner import Plan
 from server.metrics.query import MetricCall
 from server.metrics.time import Days
+from server.metrics.windows import Window, windowed_series
 from server.plugins import Registry
 
 GroupKey = tuple[Any, ...]  # dimension keys in the order asked, then the bucket index if any
@@ -26,6 +27,8 @@ class QueryResult:
         # group key -> metric call -> part name -> value (a dict by split key for split parts;
         # a split key is a tuple when a part is split by several columns)
         self.groups: dict[GroupKey, dict[MetricCall, dict[str, Any]]] = {}
+        # (group key without the bucket, metric call, value name) -> the window's value per bucket
+        self._windows: dict[tuple[GroupKey, MetricCall, str], list[Any]] = {}
         width = len(plan.query.grouping.dimensions) + (plan.query.grouping.granularity is not None)
         for statement, statement_rows in zip(plan.statements, rows, strict=True):
             for row in statement_rows:
@@ -59,11 +62,31 @@ class QueryResult:
         """Numeric fields; a field needing a part that cannot answer holds the error instead."""
         parts = self.parts(key, call)
         missing = self.plan.missing.get(call, {})
+        in_series = self.plan.query.grouping.granularity is not None
         values: dict[str, Any] = {}
         for name, value in self.registry.metric(call[0]).values.items():
             why = next((missing[p] for p in value.part_names() if p in missing), None)
-            values[name] = MetricUnavailable(why) if why else value.evaluate(parts, days)
+            if why:
+                values[name] = MetricUnavailable(why)
+            elif in_series and isinstance(value, Window):
+                values[name] = self._window(key, call, name, value)
+            else:
+                values[name] = value.evaluate(parts, days)
         return values
+
+    def _window(self, key: GroupKey, call: MetricCall, name: str, window: Window) -> Any:
+        """A window's value in one bucket, computed for the whole series of its group once."""
+        *group, index = key
+        cached = (tuple(group), call, name)
+        found = self._windows.get(cached)
+        if found is None:
+            query = self.plan.query
+            assert query.grouping.granularity is not None
+            buckets = query.filter.period.buckets(query.grouping.granularity)
+            series = [self.parts((*group, i), call) for i in range(len(buckets))]
+            days = [bucket.local_days for bucket in buckets]
+            found = self._windows[cached] = windowed_series(window, series, days)
+        return found[index]
 
     def metric(self, key: GroupKey, call: MetricCall, days: Days) -> Any:
         """The metric's result object for a group (empty groups give counts 0, ratios null)."""
