@@ -19,6 +19,7 @@ ANALYZE_ROWS = 10_000
 DERIVED_TABLES: dict[str, tuple[str, ...]] = {
     "conversations": ("stage_intervals",),
     "messages": ("conversations",),
+    "ratings": ("rating_days", "rating_channel_days", "rating_user_months"),
     "stage_changes": ("stage_intervals",),
 }
 # Rows SQLite's ANALYZE reads per index: approximate statistics, in a fraction of a full scan.

@@ -35,14 +35,14 @@ def compile_one(statement: Statement, registry: Registry) -> Select[Any]:
             )
 
     return compile_statement(
-        statement, dimensions, statement.query.scope.where(statement.fact.table), order_value
+        statement, dimensions, statement.query.scope.where(statement.rows.table), order_value
     )
 
 
 def compile_scan(scan: SharedScan, registry: Registry) -> CompiledScan:
     dimensions = {d.name: d for d in registry.dimensions}
     first = scan.first
-    return compile_shared(scan, dimensions, first.query.scope.where(first.fact.table))
+    return compile_shared(scan, dimensions, first.query.scope.where(first.rows.table))
 
 
 @dataclass(frozen=True)
@@ -60,14 +60,21 @@ COMPILED_PLANS_KEPT = 256
 
 
 def compile_queries(
-    queries: Iterable[Query], registry: Registry, *, split_metrics: bool, share_scans: bool
+    queries: Iterable[Query],
+    registry: Registry,
+    *,
+    split_metrics: bool,
+    share_scans: bool,
+    rollups: bool = False,
 ) -> CompiledQueries:
     unique = tuple(dict.fromkeys(queries))
     cache: dict[Any, CompiledQueries] = registry.compiled_plans  # type: ignore[assignment]
-    key = (unique, split_metrics, share_scans)
+    key = (unique, split_metrics, share_scans, rollups)
     found = cache.pop(key, None)
     if found is None:
-        plans = [plan_query(q, registry, split_metrics=split_metrics) for q in unique]
+        plans = [
+            plan_query(q, registry, split_metrics=split_metrics, rollups=rollups) for q in unique
+        ]
         statements = [statement for plan in plans for statement in plan.statements]
         units = group_statements(statements) if share_scans else list(statements)
         selects = [
@@ -88,11 +95,13 @@ async def run_queries(
     *,
     split_metrics: bool = False,
     share_scans: bool = False,
+    rollups: bool = False,
 ) -> dict[Query, QueryResult]:
     """`share_scans` (PostgreSQL only): statements reading the same rows become one statement
-    with GROUPING SETS (shared_scans.py)."""
+    with GROUPING SETS (shared_scans.py). `rollups`: statements that a rollup answers exactly
+    read it (rollups.py)."""
     compiled = compile_queries(
-        queries, registry, split_metrics=split_metrics, share_scans=share_scans
+        queries, registry, split_metrics=split_metrics, share_scans=share_scans, rollups=rollups
     )
     fetched = await asyncio.gather(
         *(_fetch(engine, s.select if isinstance(s, CompiledScan) else s) for s in compiled.selects)
