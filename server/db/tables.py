@@ -240,6 +240,10 @@ def _rating_rollup(name: str, grain: str, *dimensions: Column[str]) -> Table:
     )
 
 
+rating_months = _rating_rollup("rating_months", "month")
+rating_channel_months = _rating_rollup(
+    "rating_channel_months", "month", Column("channel", String, nullable=False)
+)
 rating_days = _rating_rollup("rating_days", "day")
 rating_channel_days = _rating_rollup(
     "rating_channel_days", "day", Column("channel", String, nullable=False)

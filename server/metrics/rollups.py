@@ -61,9 +61,12 @@ class Rollup:
         return period.first.day == 1 and period.last.day == last_of_month
 
 
-# Groups of acme's 630k ratings of 2026 on the peer benchmark (docs/performance.md): 56k per day
-# and inbox, 135k with the channel, 101k per month with inbox and user (309k per day).
+# Smallest first: groups of acme's 630k ratings of 2026 on the peer benchmark, each with survey,
+# score and inbox (docs/performance.md): 2.2k per month, 9.5k per month and channel, 56k per day,
+# 101k per month and user (309k per day), 135k per day and channel.
 ROLLUPS: tuple[Rollup, ...] = (
+    Rollup(tables.rating_months, "month"),
+    Rollup(tables.rating_channel_months, "month"),
     Rollup(tables.rating_days, "day"),
     Rollup(tables.rating_user_months, "month"),
     Rollup(tables.rating_channel_days, "day"),

@@ -19,6 +19,8 @@ branch_labels = None
 depends_on = None
 
 ROLLUPS = {
+    "rating_months": ("month", []),
+    "rating_channel_months": ("month", [sa.Column("channel", sa.String, nullable=False)]),
     "rating_days": ("day", []),
     "rating_channel_days": ("day", [sa.Column("channel", sa.String, nullable=False)]),
     "rating_user_months": ("month", [sa.Column("user_id", sa.String)]),
