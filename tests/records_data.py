@@ -49,7 +49,7 @@ class Data:
                 if self.rows.get(table.name):
                     await connection.execute(insert(table), self.rows[table.name])
             # the rollups are derived from ratings, as the importer keeps them
-            await rebuild_accounts(connection, {r["account_id"] for r in self.rows["accounts"]})
+            await rebuild_accounts(connection, {r["id"] for r in self.rows["accounts"]})
 
 
 class Account:

@@ -55,7 +55,9 @@ class QueryResult:
 
     def values(self, key: GroupKey, call: MetricCall, days: Days) -> dict[str, Any]:
         """Numeric fields; a field needing a part that cannot answer holds the error instead."""
-        parts = self.parts(key, call)
+        return self._values(self.parts(key, call), call, days)
+
+    def _values(self, parts: dict[str, Any], call: MetricCall, days: Days) -> dict[str, Any]:
         missing = self.plan.missing.get(call, {})
         values: dict[str, Any] = {}
         for name, value in self.registry.metric(call[0]).values.items():
@@ -69,7 +71,8 @@ class QueryResult:
         if error:
             raise MetricUnavailable(error)
         metric = self.registry.metric(call[0])
-        return metric.build(self.values(key, call, days), self.parts(key, call), days)
+        parts = self.parts(key, call)  # once: a year's day series builds 365 results
+        return metric.build(self._values(parts, call, days), parts, days)
 
     def value(self, key: GroupKey, value_name: str, days: Days) -> float | int | None:
         """A `MetricValue` of a group, for its metric without arguments."""
