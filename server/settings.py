@@ -39,6 +39,11 @@ class Limits:
     max_response_bytes: int = 10_000_000
     # Connections per process (PostgreSQL; SQLite connects per use), plus as many overflowing.
     database_pool_size: int = 10
+    # Statements of one request running at once. More than the pool holds across concurrent
+    # requests opens overflow connections, closed again as soon as they are returned: on the
+    # peer benchmark (2 cores, 4 concurrent dashboards) 2 served 47 requests/s, 4 served 25
+    # (docs/performance.md).
+    statements_per_request: int = 2
 
 
 @dataclass(frozen=True)

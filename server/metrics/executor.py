@@ -96,15 +96,20 @@ async def run_queries(
     split_metrics: bool = False,
     share_scans: bool = False,
     rollups: bool = False,
+    concurrent_statements: int | None = None,
 ) -> dict[Query, QueryResult]:
     """`share_scans` (PostgreSQL only): statements reading the same rows become one statement
     with GROUPING SETS (shared_scans.py). `rollups`: statements that a rollup answers exactly
-    read it (rollups.py)."""
+    read it (rollups.py). `concurrent_statements`: how many run at once (None: all)."""
     compiled = compile_queries(
         queries, registry, split_metrics=split_metrics, share_scans=share_scans, rollups=rollups
     )
+    running = asyncio.Semaphore(concurrent_statements or len(compiled.selects) or 1)
     fetched = await asyncio.gather(
-        *(_fetch(engine, s.select if isinstance(s, CompiledScan) else s) for s in compiled.selects)
+        *(
+            _fetch(engine, s.select if isinstance(s, CompiledScan) else s, running)
+            for s in compiled.selects
+        )
     )
     rows_of: dict[int, list[Any]] = {}  # id(statement) -> its rows
     for unit, select, rows in zip(compiled.units, compiled.selects, fetched, strict=True):
@@ -120,6 +125,6 @@ async def run_queries(
     }
 
 
-async def _fetch(engine: AsyncEngine, select: Select[Any]) -> list[Any]:
-    async with engine.connect() as connection:
+async def _fetch(engine: AsyncEngine, select: Select[Any], running: asyncio.Semaphore) -> list[Any]:
+    async with running, engine.connect() as connection:
         return list((await connection.execute(select)).all())
