@@ -38,6 +38,7 @@ from tests.test_shared_scans import (
 ROLLUP_TABLES = (
     "rating_months",
     "rating_channel_months",
+    "rating_user_quarters",
     "rating_days",
     "rating_user_months",
     "rating_channel_days",
@@ -156,7 +157,12 @@ CASES = [
         (("CHANNEL", ("chat", "email")),),
         {"rating_channel_months", "rating_channel_days"},
     ),
-    ("America/New_York", frozenset({"ib2"}), (("USER", ("u1", "u3")),), {"rating_user_months"}),
+    (
+        "America/New_York",
+        frozenset({"ib2"}),
+        (("USER", ("u1", "u3")),),
+        {"rating_user_quarters", "rating_user_months"},
+    ),
     (
         "America/New_York",
         None,
@@ -173,7 +179,11 @@ async def test_rollups_equal_the_raw_plan(engine, timezone, inboxes, values, rol
     scope = Scope("acme", inboxes, timezone)
     months = Period(date(2026, 3, 1), date(2026, 4, 30), timezone)
     days = Period(date(2026, 3, 5), date(2026, 4, 20), timezone)
+    quarter = Period(date(2026, 4, 1), date(2026, 6, 30), timezone)
     periods = [
+        quarter,
+        quarter.previous(Shift.PERIOD),  # 30 December to 31 March: not a quarter
+        quarter.previous(Shift.YEAR),  # the second quarter of 2025: no ratings
         months,
         months.previous(Shift.PERIOD),  # 30 December to 28 February: not whole months
         months.previous(Shift.YEAR),  # no ratings
@@ -181,8 +191,9 @@ async def test_rollups_equal_the_raw_plan(engine, timezone, inboxes, values, rol
         days.previous(Shift.PERIOD),
     ]
     queries = [q for period in periods for q in _queries(scope, period, values)]
-    # monthly rollups answer periods of whole months (the user breakdowns only there); a filter
-    # by a column a rollup lacks (the channel, the user, the weekday of a month) leaves it out
+    # monthly and quarterly rollups answer periods of whole months or quarters (the user
+    # breakdowns only there); a filter by a column a rollup lacks (the channel, the user, the
+    # weekday of a month) leaves it out
     assert await _compare(engine, queries, registry) == rollups
 
 
@@ -311,3 +322,15 @@ async def test_rollup_numbers_by_hand(engine, tmp_path: Path) -> None:
     _write_folder(tmp_path / "second", zone, rows)
     assert await import_directory(engine, tmp_path / "second", progress=False)
     assert await day_counts() == [(0, 0, 0), (3, 2, 11), (2, 1, 8)]
+
+
+async def test_periods_at_the_end_of_the_calendar(engine) -> None:
+    """The last days a period may hold (its end, the next midnight, must exist): the quarter
+    they belong to ends after the calendar does, and they are answered (empty)."""
+    await _data("UTC").write(engine)
+    registry = _registry()
+    scope = Scope("acme", None, "UTC")
+    for first in (date(9999, 10, 1), date(9999, 12, 30)):
+        period = Period.parse(first, date(9999, 12, 30), "UTC", max_years=10)
+        queries = _queries(scope, period, ())
+        assert await _compare(engine, queries, registry)

@@ -212,9 +212,10 @@ def _rating_rollup(name: str, grain: str, *dimensions: Column[str]) -> Table:
     """Ratings counted per (account, local day or month, survey, score, inbox, dimensions).
 
     `grain` is the column holding the local day (days since 1970-01-01) in the account's time
-    zone, or for monthly rollups the local day that starts the month. Maintained by the importer
-    (server.ingest.rollups) and read by the planner when they give the raw rows' answer exactly
-    (server.metrics.rollups). One covering index: every read is index-only.
+    zone, or for monthly and quarterly rollups the local day that starts the month or quarter.
+    Maintained by the importer (server.ingest.rollups) and read by the planner when they give the
+    raw rows' answer exactly (server.metrics.rollups). One covering index: every read is
+    index-only.
     """
     names = [d.name for d in dimensions]
     return Table(
@@ -249,6 +250,7 @@ rating_channel_days = _rating_rollup(
     "rating_channel_days", "day", Column("channel", String, nullable=False)
 )
 rating_user_months = _rating_rollup("rating_user_months", "month", Column("user_id", String))
+rating_user_quarters = _rating_rollup("rating_user_quarters", "quarter", Column("user_id", String))
 
 
 transactions = Table(

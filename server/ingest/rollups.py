@@ -2,16 +2,16 @@
 
 In the transaction of a file that changes ratings, the local days its old and new ratings fall on
 (from the earliest to the latest, per account) are counted again from the stored ratings: their
-rollup rows are deleted and rebuilt by one INSERT … SELECT … GROUP BY per rollup. Monthly rollups
-are rebuilt for the whole months around those days. An account whose time zone changes has its
-rollups rebuilt entirely: they are kept in the account's zone, which reports default to.
+rollup rows are deleted and rebuilt by one INSERT … SELECT … GROUP BY per rollup. Monthly and
+quarterly rollups are rebuilt for the whole months or quarters around those days. An account
+whose time zone changes has its rollups rebuilt entirely: they are kept in the account's zone,
+which reports default to.
 """
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, Executable, delete, func, insert, select, type_coerce
@@ -22,7 +22,7 @@ from server.db.types import from_micros, to_micros
 from server.ingest.files import Record
 from server.ingest.write_common import Change
 from server.metrics.rollups import ROLLUPS, Rollup
-from server.metrics.time import Period, day_number, zone
+from server.metrics.time import Granularity, Period, day_number, unit_end, unit_start, zone
 
 _RATINGS = tables.ratings
 _CREATED = type_coerce(_RATINGS.c.created_at, BigInteger)
@@ -90,33 +90,35 @@ async def rebuild_accounts(connection: AsyncConnection, accounts: Iterable[str])
 
 def refresh_statements(account: str, timezone: str, low: int, high: int) -> list[Executable]:
     """DELETE and INSERT statements counting the account's ratings again for every local day
-    from the one of instant `low` to the one of `high` (whole months for monthly rollups)."""
+    from the one of instant `low` to the one of `high` (whole months for monthly rollups, …)."""
     tz = zone(timezone)
     first = from_micros(low).astimezone(tz).date()
     last = from_micros(high).astimezone(tz).date()
     statements: list[Executable] = []
     for rollup in ROLLUPS:
-        start, end = (first, last) if rollup.grain == "day" else _whole_months(first, last)
+        start, end = unit_start(first, rollup.grain), unit_end(last, rollup.grain)
         statements += _refresh(rollup, account, Period(start, end, timezone))
     return statements
 
 
 def _refresh(rollup: Rollup, account: str, period: Period) -> list[Executable]:
     table = rollup.table
-    grain = table.c[rollup.grain]
+    grain = table.c[rollup.column]
     cleared = delete(table).where(
         table.c.account_id == account,
         grain >= day_number(period.first),
         grain <= day_number(period.last),
     )
-    kept = [c.name for c in table.columns if c.name not in ("account_id", rollup.grain, "n")]
+    kept = [c.name for c in table.columns if c.name not in ("account_id", rollup.column, "n")]
     local: Any = (
-        period.local_day(_CREATED) if rollup.grain == "day" else period.month_start(_CREATED)
+        period.local_day(_CREATED)
+        if rollup.grain is Granularity.DAY
+        else period.local_unit_start(_CREATED, rollup.grain)
     )
     # Computed columns are named in a subquery: PostgreSQL would not match a GROUP BY
     # expression holding bound parameters with the same expression in the SELECT list.
     rows = (
-        select(_RATINGS.c.account_id, local.label(rollup.grain), *(_RATINGS.c[n] for n in kept))
+        select(_RATINGS.c.account_id, local.label(rollup.column), *(_RATINGS.c[n] for n in kept))
         .where(
             _RATINGS.c.account_id == account,
             period.start <= _CREATED,
@@ -127,11 +129,6 @@ def _refresh(rollup: Rollup, account: str, period: Period) -> list[Executable]:
     grouped = [rows.c[c.name] for c in table.columns if c.name != "n"]
     counted = select(*grouped, func.count().label("n")).group_by(*grouped)
     return [cleared, insert(table).from_select([c.name for c in table.columns], counted)]
-
-
-def _whole_months(first: date, last: date) -> tuple[date, date]:
-    end = calendar.monthrange(last.year, last.month)[1]
-    return first.replace(day=1), last.replace(day=end)
 
 
 async def _timezone(connection: AsyncConnection, account: str) -> str:

@@ -18,10 +18,9 @@ Rollups are tried smallest first (the one with fewest groups on the peer benchma
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import ColumnElement, Table
 from sqlalchemy.sql.elements import ColumnClause
@@ -31,16 +30,21 @@ from server.db import tables
 from server.metrics.declarations import Dimension, Expression, LocalWeekday, Split
 from server.metrics.facts import RATINGS, Fact
 from server.metrics.query import Query
-from server.metrics.time import Granularity, Period
+from server.metrics.time import Granularity, Period, unit_end, unit_start
 
 ADDITIVE = frozenset({"count", "sum", "average", "min", "max"})
-MONTHLY_GRANULARITIES = frozenset({Granularity.MONTH, Granularity.QUARTER, Granularity.YEAR})
+# The series a rollup's rows fall into whole: buckets made of its grain's units.
+SERIES_OF = {
+    Granularity.DAY: frozenset(Granularity),
+    Granularity.MONTH: frozenset({Granularity.MONTH, Granularity.QUARTER, Granularity.YEAR}),
+    Granularity.QUARTER: frozenset({Granularity.QUARTER, Granularity.YEAR}),
+}
 
 
 @dataclass(frozen=True)
 class Rollup:
     table: Table
-    grain: Literal["day", "month"]
+    grain: Granularity  # DAY, MONTH or QUARTER
     fact: Fact = RATINGS
 
     @property
@@ -48,28 +52,34 @@ class Rollup:
         return self.table.name
 
     @property
+    def column(self) -> str:
+        """The column holding the local day number of each row's day (month, quarter)."""
+        return self.grain.value.lower()
+
+    @property
     def columns(self) -> frozenset[str]:
         """The fact's columns the rollup keeps (its grain column and its count are not)."""
-        return frozenset(c.name for c in self.table.columns) - {"account_id", self.grain, "n"}
+        return frozenset(c.name for c in self.table.columns) - {"account_id", self.column, "n"}
 
     def answers_period(self, period: Period, account_timezone: str) -> bool:
-        if period.timezone != account_timezone:
-            return False
-        if self.grain == "day":
-            return True
-        last_of_month = calendar.monthrange(period.last.year, period.last.month)[1]
-        return period.first.day == 1 and period.last.day == last_of_month
+        """In the zone the rollup is kept in, and made of whole units of its grain."""
+        return (
+            period.timezone == account_timezone
+            and unit_start(period.first, self.grain) == period.first
+            and unit_end(period.last, self.grain) == period.last
+        )
 
 
 # Smallest first: groups of acme's 630k ratings of 2026 on the peer benchmark, each with survey,
-# score and inbox (docs/performance.md): 2.2k per month, 9.5k per month and channel, 56k per day,
-# 101k per month and user (309k per day), 135k per day and channel.
+# score and inbox (docs/performance.md): 2.2k per month, 9.5k per month and channel, 50k per
+# quarter and user, 56k per day, 101k per month and user (309k per day), 135k per day and channel.
 ROLLUPS: tuple[Rollup, ...] = (
-    Rollup(tables.rating_months, "month"),
-    Rollup(tables.rating_channel_months, "month"),
-    Rollup(tables.rating_days, "day"),
-    Rollup(tables.rating_user_months, "month"),
-    Rollup(tables.rating_channel_days, "day"),
+    Rollup(tables.rating_months, Granularity.MONTH),
+    Rollup(tables.rating_channel_months, Granularity.MONTH),
+    Rollup(tables.rating_user_quarters, Granularity.QUARTER),
+    Rollup(tables.rating_days, Granularity.DAY),
+    Rollup(tables.rating_user_months, Granularity.MONTH),
+    Rollup(tables.rating_channel_days, Granularity.DAY),
 )
 
 
@@ -100,14 +110,14 @@ def _answers(
     if not rollup.answers_period(query.filter.period, query.scope.timezone):
         return False
     granularity = query.grouping.granularity
-    if rollup.grain == "month" and granularity not in (None, *MONTHLY_GRANULARITIES):
+    if granularity is not None and granularity not in SERIES_OF[rollup.grain]:
         return False
     asked = [*query.grouping.dimensions, *(name for name, _ in query.filter.values)]
     if not all(_has_dimension(rollup, dimensions[name]) for name in asked):
         return False
     for split in splits:
         if isinstance(split, LocalWeekday):
-            if rollup.grain != "day":
+            if rollup.grain is not Granularity.DAY:
                 return False
         elif not _reads_only(rollup, [split]):
             return False
@@ -118,7 +128,7 @@ def _answers(
 
 def _has_dimension(rollup: Rollup, dimension: Dimension) -> bool:
     if dimension.local_time == "weekday":
-        return rollup.grain == "day"
+        return rollup.grain is Granularity.DAY
     if dimension.local_time is not None:  # the hour: rollups have no time of day
         return False
     return dimension.columns.get(rollup.fact.table_name) in rollup.columns

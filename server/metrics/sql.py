@@ -106,7 +106,7 @@ class Rows:
         """SQL: the local day number of each row (of each month's first day, monthly rollups)."""
         if self.rollup is None:
             return period.local_day(instant(self.fact))
-        return self.table.c[self.rollup.grain]
+        return self.table.c[self.rollup.column]
 
     def in_period(self, period: Period) -> list[ColumnElement[bool]]:
         if self.rollup is None:
@@ -114,7 +114,7 @@ class Rows:
                 instant(self.fact) >= literal(period.start, BigInteger),
                 instant(self.fact) < literal(period.end, BigInteger),
             ]
-        day = self.table.c[self.rollup.grain]
+        day = self.table.c[self.rollup.column]
         return [
             day >= literal(day_number(period.first), BigInteger),
             day <= literal(day_number(period.last), BigInteger),

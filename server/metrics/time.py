@@ -259,10 +259,12 @@ class Period:
         """SQL: 0 (Monday) … 6 (Sunday), local."""
         return weekday_of_day(self.local_day(instant))
 
-    def month_start(self, instant: ColumnElement[Any]) -> ColumnElement[Any]:
-        """SQL: the local day number of the first day of the instant's local month (the period
-        must start on the first of a month)."""
-        starts = [day_number(b.start) for b in self.buckets(Granularity.MONTH)]
+    def local_unit_start(
+        self, instant: ColumnElement[Any], granularity: Granularity
+    ) -> ColumnElement[Any]:
+        """SQL: the local day number of the first day of the instant's local month (quarter, …);
+        the period must start on the first day of one."""
+        starts = [day_number(b.start) for b in self.buckets(granularity)]
         if len(starts) == 1:
             return _int(starts[0])
         day = self.local_day(instant)
@@ -306,6 +308,27 @@ def _year_earlier(day: date) -> date:
         return day.replace(year=day.year - 1)
     except ValueError:  # 29 February -> 28 February
         return day.replace(year=day.year - 1, day=28)
+
+
+def unit_start(day: date, granularity: Granularity) -> date:
+    """The first day of the calendar unit (ISO week, month, …) holding `day`."""
+    if granularity is Granularity.DAY:
+        return day
+    if granularity is Granularity.WEEK:
+        return day - timedelta(days=day.weekday())
+    if granularity is Granularity.MONTH:
+        return day.replace(day=1)
+    if granularity is Granularity.QUARTER:
+        return date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+    return date(day.year, 1, 1)
+
+
+def unit_end(day: date, granularity: Granularity) -> date:
+    """The last day of the calendar unit holding `day`."""
+    try:
+        return _next_unit_start(day, granularity) - timedelta(days=1)
+    except (ValueError, OverflowError):  # the next unit would start after 9999-12-31
+        return date.max
 
 
 def _next_unit_start(day: date, granularity: Granularity) -> date:

@@ -1,4 +1,4 @@
-"""rating rollups per local day and month
+"""rating rollups per local day, month and quarter
 
 Revision ID: 0003
 Revises: 0002
@@ -24,6 +24,7 @@ ROLLUPS = {
     "rating_days": ("day", []),
     "rating_channel_days": ("day", [sa.Column("channel", sa.String, nullable=False)]),
     "rating_user_months": ("month", [sa.Column("user_id", sa.String)]),
+    "rating_user_quarters": ("quarter", [sa.Column("user_id", sa.String)]),
 }
 
 
