@@ -59,8 +59,11 @@ class QueryResult:
 
     def _values(self, parts: dict[str, Any], call: MetricCall, days: Days) -> dict[str, Any]:
         missing = self.plan.missing.get(call, {})
+        declared = self.registry.metric(call[0]).values
+        if not missing:  # the usual case, once per group and bucket: no part to look for
+            return {name: value.evaluate(parts, days) for name, value in declared.items()}
         values: dict[str, Any] = {}
-        for name, value in self.registry.metric(call[0]).values.items():
+        for name, value in declared.items():
             why = next((missing[p] for p in value.part_names() if p in missing), None)
             values[name] = MetricUnavailable(why) if why else value.evaluate(parts, days)
         return values
