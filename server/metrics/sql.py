@@ -56,7 +56,7 @@ from server.metrics.declarations import (
 from server.metrics.facts import Fact
 from server.metrics.query import Query
 from server.metrics.rollups import Rollup
-from server.metrics.time import Period, day_number, weekday_of_day
+from server.metrics.time import Granularity, Period, day_number, weekday_of_day
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,8 @@ class Rows:
         return self.fact.table if self.rollup is None else self.rollup.table
 
     def local_day(self, period: Period) -> ColumnElement[Any]:
-        """SQL: the local day number of each row (of each month's first day, monthly rollups)."""
+        """SQL: the local day number of each row (on a monthly or quarterly rollup, of the first
+        day of the row's month or quarter)."""
         if self.rollup is None:
             return period.local_day(instant(self.fact))
         return self.table.c[self.rollup.column]
@@ -120,7 +121,7 @@ class Rows:
             day <= literal(day_number(period.last), BigInteger),
         ]
 
-    def bucket_index(self, period: Period, granularity: Any) -> ColumnElement[Any]:
+    def bucket_index(self, period: Period, granularity: Granularity) -> ColumnElement[Any]:
         if self.rollup is None:
             return period.bucket_index(instant(self.fact), granularity)
         return period.bucket_of_day(self.local_day(period), granularity)
