@@ -39,6 +39,11 @@ class Limits:
     max_response_bytes: int = 10_000_000
     # Connections per process (PostgreSQL; SQLite connects per use), plus as many overflowing.
     database_pool_size: int = 10
+    # Statements of one request running at once. More than the pool holds across concurrent
+    # requests opens overflow connections, closed again as soon as they are returned: on the
+    # peer benchmark (2 cores, 4 concurrent dashboards) 2 served 47 requests/s, 4 served 25
+    # (docs/performance.md).
+    statements_per_request: int = 2
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,9 @@ class Settings:
     # PostgreSQL: statements reading the same rows grouped differently share one scan with
     # GROUPING SETS (server/metrics/shared_scans.py). SQLite has no GROUPING SETS.
     share_scans: bool = True
+    # Statements that a rollup of ratings per local day or month answers exactly read it instead
+    # of the raw rows (server/metrics/rollups.py); RAPPORT_ROLLUPS=0 for the raw plan.
+    rollups: bool = True
     # Plugin settings (server/plugin_config.py): the RAPPORT_PLUGIN_* variables, and the TOML file
     # of $RAPPORT_PLUGINS_FILE; validated against each plugin's declarations when plugins load.
     plugin_environment: frozenset[tuple[str, str]] = frozenset()
@@ -77,6 +85,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         limits=load_limits(environ),
         split_metrics=_flag(environ.get("RAPPORT_SPLIT_METRICS", "")) is not False,
         share_scans=_flag(environ.get("RAPPORT_SHARE_SCANS", "")) is not False,
+        rollups=_flag(environ.get("RAPPORT_ROLLUPS", "")) is not False,
         plugin_environment=frozenset(
             (name, value) for name, value in environ.items() if name.startswith(PLUGIN_PREFIX)
         ),

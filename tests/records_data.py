@@ -21,6 +21,7 @@ from starlette.applications import Starlette
 from server.app import create_app
 from server.db import tables
 from server.db.types import amount_to_scaled
+from server.ingest.rollups import rebuild_accounts
 from server.security.tokens import create_token
 from server.settings import Settings
 
@@ -47,6 +48,8 @@ class Data:
             for table in tables.metadata.sorted_tables:
                 if self.rows.get(table.name):
                     await connection.execute(insert(table), self.rows[table.name])
+            # the rollups are derived from ratings, as the importer keeps them
+            await rebuild_accounts(connection, {r["id"] for r in self.rows["accounts"]})
 
 
 class Account:

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.db import tables
 from server.db.types import AMOUNT_SCALE
+from server.ingest.rollups import rebuild_accounts
 from server.schema.context import Context
 from server.security.scope import Scope
 from server.settings import Limits, Settings
@@ -125,6 +126,9 @@ class Data:
                         for row in rows
                     ]
                     await connection.execute(insert(table), full)
+            # the rollups are derived from ratings, as the importer keeps them
+            if self.rows.get("ratings"):
+                await rebuild_accounts(connection, [self.account])
 
 
 async def execute(

@@ -98,3 +98,16 @@ def test_scoped_statements_pass(statement: object, scope: Scope) -> None:
 def test_unscoped_statements_are_refused(statement: object, scope: Scope, message: str) -> None:
     with pytest.raises(UnscopedStatement, match=message):
         check_statement(statement, scope)  # type: ignore[arg-type]
+
+
+def test_a_statement_that_passed_for_one_scope_is_checked_again_for_another() -> None:
+    """Verdicts are kept per (statement, scope) for statements run again (compiled plans)."""
+    from server.security.enforce import _check_once
+
+    statement = select(ratings).where(ACME_I1.where(ratings))
+    _check_once(statement, ACME_I1)
+    _check_once(statement, ACME_I1)  # kept: passes without a walk
+    with pytest.raises(UnscopedStatement):
+        _check_once(statement, Scope("globex"))
+    with pytest.raises(UnscopedStatement):
+        _check_once(statement, Scope("acme", frozenset({"i2"})))

@@ -30,6 +30,7 @@ VARIABLES = {
     "RAPPORT_DEADLINE_SECONDS": ("deadline_seconds", "4", 4.0),
     "RAPPORT_MAX_RESPONSE_BYTES": ("max_response_bytes", "65536", 65536),
     "RAPPORT_DATABASE_POOL_SIZE": ("database_pool_size", "3", 3),
+    "RAPPORT_STATEMENTS_PER_REQUEST": ("statements_per_request", "4", 4),
 }
 
 

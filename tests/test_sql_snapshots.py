@@ -54,8 +54,36 @@ QUERIES = {
 }
 
 
-def _render(query: Query, split_metrics: bool = False) -> str:
-    plan = plan_query(query, registry(), split_metrics=split_metrics)
+# Rollups are kept in the account's zone: these scopes say acme's is New York.
+NEW_YORK = Scope("acme", None, "America/New_York")
+NEW_YORK_SCOPED = Scope("acme", frozenset({"ib1", "ib2"}), "America/New_York")
+Q1_NEW_YORK = Period(date(2026, 1, 1), date(2026, 3, 31), "America/New_York")
+
+ROLLUP_QUERIES = {
+    "rollup_day_series_scoped": Query(
+        NEW_YORK_SCOPED,
+        Filter(Period(date(2026, 3, 5), date(2026, 3, 20), "America/New_York")),
+        Grouping((), Granularity.DAY),
+        frozenset({(("csat", ()), "score"), (("csat", ()), "average")}),
+    ),
+    "rollup_ces_mean_by_channel_month": Query(
+        NEW_YORK,
+        Filter(MARCH_NEW_YORK),
+        Grouping(("CHANNEL",)),
+        frozenset({(("ces", ()), "score")}),
+    ),
+    "rollup_top_agents_quarter": Query(
+        NEW_YORK,
+        Filter(Q1_NEW_YORK),
+        Grouping(("USER",)),
+        frozenset({(("csat", ()), "score"), (("csat", ()), "responses")}),
+        Order("CSAT_RESPONSES", True, 20),
+    ),
+}
+
+
+def _render(query: Query, split_metrics: bool = False, rollups: bool = False) -> str:
+    plan = plan_query(query, registry(), split_metrics=split_metrics, rollups=rollups)
     blocks = []
     for dialect in (sqlite.dialect(), postgresql.dialect()):
         for select in compile_plan(plan, registry()):
@@ -64,9 +92,11 @@ def _render(query: Query, split_metrics: bool = False) -> str:
     return "\n".join(blocks)
 
 
-CASES = {name: (query, False) for name, query in QUERIES.items()}
+CASES = {name: (query, False, False) for name, query in QUERIES.items()}
 # The default plan on both databases (Settings.split_metrics): one statement per metric.
-CASES["headline_surveys_split"] = (QUERIES["headline_surveys"], True)
+CASES["headline_surveys_split"] = (QUERIES["headline_surveys"], True, False)
+# With rollups (Settings.rollups): a daily, a monthly and a quarterly one.
+CASES.update({name: (query, True, True) for name, query in ROLLUP_QUERIES.items()})
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

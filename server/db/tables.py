@@ -207,6 +207,52 @@ ratings = Table(
     Index("ix_ratings_conversation", "account_id", "conversation_id"),
 )
 
+
+def _rating_rollup(name: str, grain: str, *dimensions: Column[str]) -> Table:
+    """Ratings counted per (account, local day or month, survey, score, inbox, dimensions).
+
+    `grain` is the column holding the local day (days since 1970-01-01) in the account's time
+    zone, or for monthly and quarterly rollups the local day that starts the month or quarter.
+    Maintained by the importer (server.ingest.rollups) and read by the planner when they give the
+    raw rows' answer exactly (server.metrics.rollups). One covering index: every read is
+    index-only.
+    """
+    names = [d.name for d in dimensions]
+    return Table(
+        name,
+        metadata,
+        Column("account_id", String, nullable=False),
+        Column(grain, Integer, nullable=False),
+        Column("survey", String, nullable=False),
+        Column("score", SmallInteger, nullable=False),
+        Column("inbox_id", String),
+        *dimensions,
+        Column("n", Integer, nullable=False),  # how many ratings
+        Index(
+            f"ix_{name}_covering",
+            "account_id",
+            "survey",
+            grain,
+            "score",
+            "inbox_id",
+            *names,
+            "n",
+        ),
+    )
+
+
+rating_months = _rating_rollup("rating_months", "month")
+rating_channel_months = _rating_rollup(
+    "rating_channel_months", "month", Column("channel", String, nullable=False)
+)
+rating_days = _rating_rollup("rating_days", "day")
+rating_channel_days = _rating_rollup(
+    "rating_channel_days", "day", Column("channel", String, nullable=False)
+)
+rating_user_months = _rating_rollup("rating_user_months", "month", Column("user_id", String))
+rating_user_quarters = _rating_rollup("rating_user_quarters", "quarter", Column("user_id", String))
+
+
 transactions = Table(
     "transactions",
     metadata,

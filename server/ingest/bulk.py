@@ -14,12 +14,15 @@ from sqlalchemy import Table, literal, select
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.metrics.rollups import ROLLUPS
+
 # A file that changes at least this many rows has its statistics refreshed.
 ANALYZE_ROWS = 10_000
 # The tables whose derived values a file's rows feed, besides its own.
 DERIVED_TABLES: dict[str, tuple[str, ...]] = {
     "conversations": ("stage_intervals",),
     "messages": ("conversations",),
+    "ratings": tuple(rollup.name for rollup in ROLLUPS),
     "stage_changes": ("stage_intervals",),
 }
 # Rows SQLite's ANALYZE reads per index: approximate statistics, in a fraction of a full scan.

@@ -2,8 +2,9 @@
 
 While a file is written, `note` reduces each chunk's changes to the keys they invalidate; before
 the file's transaction commits, `settle` re-derives the stored rows that depend on them, parents
-before children, then recomputes the conversation-wide values. Rows are re-derived by the same
-code as imported rows (server.ingest.derive), reading their given columns back in chunks.
+before children, then recomputes the conversation-wide values and the rating rollups. Rows are
+re-derived by the same code as imported rows (server.ingest.derive), reading their given columns
+back in chunks.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from server.ingest.files import BY_ENTITY, Record
 from server.ingest.lookups import Lookups
 from server.ingest.query import IN_CHUNK, chunks, select_by_keys
 from server.ingest.replies import refresh_replies
+from server.ingest.rollups import RollupChanges
 from server.ingest.stages import refresh_stage_intervals
 from server.ingest.write import Change, write_changes
 
@@ -61,8 +63,10 @@ class Cascade:
         self._pending: dict[tuple[str, Dependent], set[Key]] = defaultdict(set)
         self._replies: set[Key] = set()
         self._stages: set[Key] = set()
+        self._rollups = RollupChanges()
 
     def note(self, entity: str, changes: list[Change]) -> None:
+        self._rollups.note(entity, changes)
         for dependent in DEPENDENTS.get(entity, ()):
             # A new parent has no dependents yet: they would have failed validation.
             self._pending[(entity, dependent)].update(
@@ -89,6 +93,7 @@ class Cascade:
         await refresh_stage_intervals(connection, self._stages)
         self._replies.clear()
         self._stages.clear()
+        await self._rollups.settle(connection)  # ratings re-derived above included
 
     async def _rederive(
         self, connection: AsyncConnection, dependent: Dependent, parents: set[Key]

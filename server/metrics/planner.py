@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from server.metrics.declarations import LocalWeekday, Metric, Split
 from server.metrics.facts import Fact
 from server.metrics.query import MetricCall, Query
-from server.metrics.sql import PlannedPart, Statement
+from server.metrics.rollups import Rollup, choose_rollup
+from server.metrics.sql import PlannedPart, Statement, part_conditions
 from server.plugins import Registry
 
 
@@ -25,8 +26,11 @@ class Plan:
     missing: dict[MetricCall, dict[str, str]] = field(default_factory=dict)
 
 
-def plan_query(query: Query, registry: Registry, *, split_metrics: bool = False) -> Plan:
-    """`split_metrics`: one statement per metric instead of one per fact (see Settings)."""
+def plan_query(
+    query: Query, registry: Registry, *, split_metrics: bool = False, rollups: bool = False
+) -> Plan:
+    """`split_metrics`: one statement per metric instead of one per fact (see Settings);
+    `rollups`: statements a rollup answers exactly read it instead of the fact's rows."""
     plan = Plan(query)
     groups: dict[tuple[str, str | None, str], tuple[Fact, list[PlannedPart]]] = {}
     for call in sorted(query.calls, key=str):
@@ -50,7 +54,9 @@ def plan_query(query: Query, registry: Registry, *, split_metrics: bool = False)
             planned = PlannedPart(metric, arguments, part_name, part)
             groups.setdefault(statement, (fact, []))[1].append(planned)
     for _, (fact, parts) in sorted(groups.items(), key=lambda item: str(item[0])):
-        plan.statements.append(Statement(query, fact, tuple(parts), len(parts[0].part.splits)))
+        rollup = _rollup(query, fact, parts, registry) if rollups else None
+        splits = len(parts[0].part.splits)
+        plan.statements.append(Statement(query, fact, tuple(parts), splits, rollup=rollup))
     _push_order_down(plan, registry)
     return plan
 
@@ -63,6 +69,17 @@ def split_key(splits: tuple[Split, ...], fact: Fact) -> str | None:
         "local weekday" if isinstance(split, LocalWeekday) else str(split(fact.table))
         for split in splits
     )
+
+
+def _rollup(
+    query: Query, fact: Fact, parts: list[PlannedPart], registry: Registry
+) -> Rollup | None:
+    read = [
+        (p.part.kind, [e for e in (p.part.expression, *part_conditions(p)) if e is not None])
+        for p in parts
+    ]
+    dimensions = {d.name: d for d in registry.dimensions}
+    return choose_rollup(query, fact, read, parts[0].part.splits, dimensions)
 
 
 def needed_parts(metric: Metric, call: MetricCall, query: Query) -> list[str]:
@@ -106,5 +123,5 @@ def _push_order_down(plan: Plan, registry: Registry) -> None:
     if statement.split or call in plan.errors or call in plan.missing:
         return
     plan.statements[0] = Statement(
-        statement.query, statement.fact, statement.parts, False, order.value
+        statement.query, statement.fact, statement.parts, False, order.value, statement.rollup
     )

@@ -29,6 +29,11 @@ class QueryResult:
         self.groups: dict[GroupKey, dict[MetricCall, dict[str, Any]]] = {}
         # (group key without the bucket, metric call, value name) -> the window's value per bucket
         self._windows: dict[tuple[GroupKey, MetricCall, str], list[Any]] = {}
+        self._windowed = {  # the metrics with a Window among their values
+            metric.name
+            for metric in registry.metrics
+            if any(isinstance(value, Window) for value in metric.values.values())
+        }
         width = len(plan.query.grouping.dimensions) + (plan.query.grouping.granularity is not None)
         for statement, statement_rows in zip(plan.statements, rows, strict=True):
             for row in statement_rows:
@@ -60,15 +65,22 @@ class QueryResult:
 
     def values(self, key: GroupKey, call: MetricCall, days: Days) -> dict[str, Any]:
         """Numeric fields; a field needing a part that cannot answer holds the error instead."""
-        parts = self.parts(key, call)
+        return self._values(key, self.parts(key, call), call, days)
+
+    def _values(
+        self, key: GroupKey, parts: dict[str, Any], call: MetricCall, days: Days
+    ) -> dict[str, Any]:
         missing = self.plan.missing.get(call, {})
-        in_series = self.plan.query.grouping.granularity is not None
+        declared = self.registry.metric(call[0]).values
+        windows = call[0] in self._windowed and self.plan.query.grouping.granularity is not None
+        if not missing and not windows:  # the usual case, once per group and bucket
+            return {name: value.evaluate(parts, days) for name, value in declared.items()}
         values: dict[str, Any] = {}
-        for name, value in self.registry.metric(call[0]).values.items():
+        for name, value in declared.items():
             why = next((missing[p] for p in value.part_names() if p in missing), None)
             if why:
                 values[name] = MetricUnavailable(why)
-            elif in_series and isinstance(value, Window):
+            elif windows and isinstance(value, Window):
                 values[name] = self._window(key, call, name, value)
             else:
                 values[name] = value.evaluate(parts, days)
@@ -94,7 +106,8 @@ class QueryResult:
         if error:
             raise MetricUnavailable(error)
         metric = self.registry.metric(call[0])
-        return metric.build(self.values(key, call, days), self.parts(key, call), days)
+        parts = self.parts(key, call)  # once: a year's day series builds 365 results
+        return metric.build(self._values(key, parts, call, days), parts, days)
 
     def value(self, key: GroupKey, value_name: str, days: Days) -> float | int | None:
         """A `MetricValue` of a group, for its metric without arguments."""

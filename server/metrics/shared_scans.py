@@ -33,9 +33,8 @@ from server.metrics.planner import split_key
 from server.metrics.sql import (
     PlannedPart,
     Statement,
-    aggregate,
     dimension_expression,
-    instant,
+    part_aggregates,
     rows_subquery,
     split_expression,
 )
@@ -59,7 +58,8 @@ def share_key(statement: Statement) -> tuple[Any, ...]:
     split = split_key(statement.parts[0].part.splits, statement.fact)
     calls = tuple(sorted({(p.metric.name, p.arguments) for p in statement.parts}, key=str))
     query = statement.query
-    return (statement.fact.name, split, calls, query.scope, query.filter)
+    rollup = statement.rollup.name if statement.rollup else None
+    return (statement.fact.name, rollup, split, calls, query.scope, query.filter)
 
 
 def group_statements(statements: Sequence[Statement]) -> list[Statement | SharedScan]:
@@ -112,7 +112,7 @@ def compile_shared(
     scan: SharedScan, dimensions: dict[str, Dimension], scope_where: ColumnElement[bool]
 ) -> CompiledScan:
     first = scan.first
-    query, fact = first.query, first.fact
+    query, rows = first.query, first.rows
     period = query.filter.period
 
     keys: list[GroupingKey] = list(dict.fromkeys(k for m in scan.members for k in _grouping(m)))
@@ -121,17 +121,17 @@ def compile_shared(
     def expression(key: GroupingKey) -> ColumnElement[Any]:
         kind, value = key
         if kind == "dimension":
-            return dimension_expression(dimensions[value], fact, period)
+            return dimension_expression(dimensions[value], rows, period)
         if kind == "bucket":
-            return period.bucket_index(instant(fact), value)
-        return split_expression(first.parts[0].part.splits[value], fact, period)
+            return rows.bucket_index(period, value)
+        return split_expression(first.parts[0].part.splits[value], rows, period)
 
     grouped = [expression(key).label(f"g{i}") for i, key in enumerate(keys)]
-    inner = rows_subquery(query, fact, tuple(parts), grouped, dimensions, scope_where)
+    inner = rows_subquery(query, rows, tuple(parts), grouped, dimensions, scope_where)
     columns = [inner.c[f"g{i}"] for i in range(len(keys))]
     sets = list(dict.fromkeys(_grouping(m) for m in scan.members))
     grouping_sets = [tuple_(*[columns[keys.index(k)] for k in s]) for s in sets]
-    aggregates = [aggregate(p.part, inner.c[f"p{i}"]).label(f"a{i}") for i, p in enumerate(parts)]
+    aggregates = part_aggregates(parts, inner, rows)
     select_ = (
         select(*columns, func.grouping(*columns).label("gid"), *aggregates)
         .select_from(inner)

@@ -13,6 +13,11 @@ Shape of every statement (one per fact of a query):
 The inner query names every computed column, so the outer GROUP BY refers to plain columns (a
 bound parameter inside a GROUP BY expression would not match the same expression in SELECT on
 PostgreSQL). Parts become conditional aggregates, so metrics of one fact share one scan.
+
+A statement the planner gives a rollup (rollups.py) reads the same way from the rollup's table:
+its period is a range of local day numbers, local days and weekdays come from its day column, and
+each part is weighted by the rollup's count `n` (a count sums `n`, a sum sums value × n, an
+average divides the two).
 """
 
 from __future__ import annotations
@@ -24,10 +29,13 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    Float,
     Integer,
     Select,
+    Table,
     and_,
     case,
+    cast,
     func,
     literal,
     or_,
@@ -48,7 +56,8 @@ from server.metrics.declarations import (
 )
 from server.metrics.facts import Fact
 from server.metrics.query import Query
-from server.metrics.time import Period
+from server.metrics.rollups import Rollup
+from server.metrics.time import Granularity, Period, day_number, weekday_of_day
 
 
 @dataclass(frozen=True)
@@ -76,6 +85,52 @@ class Statement:
     parts: tuple[PlannedPart, ...]
     split: int  # how many `by` columns the parts are split by (columns k0, k1, …), 0 for none
     order_by_value: str | None = None  # MetricValue computed here and used to prune to the limit
+    rollup: Rollup | None = None  # read instead of the fact's rows (rollups.py)
+
+    @property
+    def rows(self) -> Rows:
+        return Rows(self.fact, self.rollup)
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Where a statement reads its rows: the fact's table, or a rollup of it."""
+
+    fact: Fact
+    rollup: Rollup | None = None
+
+    @property
+    def table(self) -> Table:
+        return self.fact.table if self.rollup is None else self.rollup.table
+
+    def local_day(self, period: Period) -> ColumnElement[Any]:
+        """SQL: the local day number of each row (on a monthly or quarterly rollup, of the first
+        day of the row's month or quarter)."""
+        if self.rollup is None:
+            return period.local_day(instant(self.fact))
+        return self.table.c[self.rollup.column]
+
+    def in_period(self, period: Period) -> list[ColumnElement[bool]]:
+        if self.rollup is None:
+            return [
+                instant(self.fact) >= literal(period.start, BigInteger),
+                instant(self.fact) < literal(period.end, BigInteger),
+            ]
+        day = self.table.c[self.rollup.column]
+        return [
+            day >= literal(day_number(period.first), BigInteger),
+            day <= literal(day_number(period.last), BigInteger),
+        ]
+
+    def bucket_index(self, period: Period, granularity: Granularity) -> ColumnElement[Any]:
+        if self.rollup is None:
+            return period.bucket_index(instant(self.fact), granularity)
+        return period.bucket_of_day(self.local_day(period), granularity)
+
+    def weekday(self, period: Period) -> ColumnElement[Any]:
+        if self.rollup is None:
+            return period.weekday(instant(self.fact))
+        return weekday_of_day(self.local_day(period))
 
 
 class percentile_cont(FunctionElement[Any]):  # noqa: N801 - named after the SQL function
@@ -105,12 +160,13 @@ def instant(fact: Fact) -> ColumnElement[int]:
     return type_coerce(fact.table.c[fact.time], BigInteger)
 
 
-def dimension_expression(dimension: Dimension, fact: Fact, period: Period) -> ColumnElement[Any]:
+def dimension_expression(dimension: Dimension, rows: Rows, period: Period) -> ColumnElement[Any]:
     if dimension.local_time == "weekday":
-        return period.weekday(instant(fact))
+        return rows.weekday(period)
     if dimension.local_time == "hour":
-        return period.hour(instant(fact))
-    return fact.table.c[dimension.columns[fact.table_name]]
+        assert rows.rollup is None, "rollups have no hour"
+        return period.hour(instant(rows.fact))
+    return rows.table.c[dimension.columns[rows.fact.table_name]]
 
 
 def compile_statement(
@@ -120,23 +176,21 @@ def compile_statement(
     order_value: Any | None = None,
 ) -> Select[Any]:
     """The SELECT for `statement`; `order_value(columns)` builds the value to order by."""
-    query, fact = statement.query, statement.fact
+    query, rows = statement.query, statement.rows
     period = query.filter.period
 
     grouped: list[ColumnElement[Any]] = [
-        dimension_expression(dimensions[name], fact, period).label(f"g{i}")
+        dimension_expression(dimensions[name], rows, period).label(f"g{i}")
         for i, name in enumerate(query.grouping.dimensions)
     ]
     if query.grouping.granularity is not None:
-        grouped.append(period.bucket_index(instant(fact), query.grouping.granularity).label("b"))
+        grouped.append(rows.bucket_index(period, query.grouping.granularity).label("b"))
     for index, split in enumerate(statement.parts[0].part.splits):
-        grouped.append(split_expression(split, fact, period).label(f"k{index}"))
+        grouped.append(split_expression(split, rows, period).label(f"k{index}"))
 
-    inner = rows_subquery(query, fact, statement.parts, grouped, dimensions, scope_where)
+    inner = rows_subquery(query, rows, statement.parts, grouped, dimensions, scope_where)
     group_columns = [inner.c[column.name] for column in grouped]
-    aggregates = [
-        aggregate(p.part, inner.c[f"p{i}"]).label(f"a{i}") for i, p in enumerate(statement.parts)
-    ]
+    aggregates = part_aggregates(statement.parts, inner, rows)
     outer = select(*group_columns, *aggregates).select_from(inner)
     if group_columns:
         outer = outer.group_by(*group_columns)
@@ -151,33 +205,42 @@ def compile_statement(
 
 def rows_subquery(
     query: Query,
-    fact: Fact,
+    rows: Rows,
     parts: tuple[PlannedPart, ...],
     grouped: Sequence[ColumnElement[Any]],
     dimensions: dict[str, Dimension],
     scope_where: ColumnElement[bool],
 ) -> Subquery:
-    """The fact's rows in the query's period and filter: the `grouped` columns (labelled), then
-    one input `p<i>` per part (NULL where the part's conditions do not hold)."""
+    """The rows in the query's period and filter: the `grouped` columns (labelled), then one
+    input `p<i>` per part (NULL where the part's conditions do not hold), and for an average
+    read from a rollup its weight `w<i>`."""
     period = query.filter.period
-    inputs = [_part_input(p, fact).label(f"p{i}") for i, p in enumerate(parts)]
+    inputs = [column for i, p in enumerate(parts) for column in _part_inputs(p, rows, i)]
     conditions = [
         scope_where,
-        instant(fact) >= literal(period.start, BigInteger),
-        instant(fact) < literal(period.end, BigInteger),
-        *_filter_conditions(query, fact, dimensions),
+        *rows.in_period(period),
+        *_filter_conditions(query, rows, dimensions),
     ]
     row_filters = dict(_row_filter(p) for p in parts)
     if all(where is not None for where in row_filters.values()):
         # one condition per declaration: metrics share theirs among all their parts
-        conditions.append(or_(*[where(fact.table) for where in row_filters.values()]))
+        conditions.append(or_(*[where(rows.table) for where in row_filters.values()]))
     return select(*grouped, *inputs).where(and_(*conditions)).subquery("rows")
 
 
-def split_expression(split: Split, fact: Fact, period: Period) -> ColumnElement[Any]:
+def part_aggregates(
+    parts: tuple[PlannedPart, ...] | list[PlannedPart], inner: Subquery, rows: Rows
+) -> list[ColumnElement[Any]]:
+    """One aggregate `a<i>` per part over the inputs of `rows_subquery`."""
+    if rows.rollup is None:
+        return [aggregate(p.part, inner.c[f"p{i}"]).label(f"a{i}") for i, p in enumerate(parts)]
+    return [_rollup_aggregate(p.part, inner, i).label(f"a{i}") for i, p in enumerate(parts)]
+
+
+def split_expression(split: Split, rows: Rows, period: Period) -> ColumnElement[Any]:
     if isinstance(split, LocalWeekday):
-        return period.weekday(instant(fact))
-    return split(fact.table)
+        return rows.weekday(period)
+    return split(rows.table)
 
 
 def _metric_condition(planned: PlannedPart) -> Expression | None:
@@ -188,10 +251,15 @@ def _metric_condition(planned: PlannedPart) -> Expression | None:
     return metric.condition(planned.arguments)
 
 
-def _condition(planned: PlannedPart, fact: Fact) -> ColumnElement[bool] | None:
-    """The rows a part aggregates: its metric's condition (on the metric's own fact) and its own."""
+def part_conditions(planned: PlannedPart) -> list[Expression]:
+    """The conditions of the rows a part aggregates: its own, and its metric's (on the metric's
+    own fact)."""
     wheres = [planned.part.where, _metric_condition(planned)]
-    conditions = [where(fact.table) for where in wheres if where is not None]
+    return [where for where in wheres if where is not None]
+
+
+def _condition(planned: PlannedPart, table: Table) -> ColumnElement[bool] | None:
+    conditions = [where(table) for where in part_conditions(planned)]
     return and_(*conditions) if conditions else None
 
 
@@ -204,13 +272,41 @@ def _row_filter(planned: PlannedPart) -> tuple[Any, Expression | None]:
     return planned.part.where, planned.part.where
 
 
-def _part_input(planned: PlannedPart, fact: Fact) -> ColumnElement[Any]:
-    part = planned.part
-    value: ColumnElement[Any] = (
-        literal(1) if part.expression is None else part.expression(fact.table)
-    )
-    condition = _condition(planned, fact)
-    return value if condition is None else case((condition, value))
+def _part_inputs(planned: PlannedPart, rows: Rows, index: int) -> list[ColumnElement[Any]]:
+    """The input `p<index>` of a part (and on a rollup, an average's weight `w<index>`)."""
+    part, table = planned.part, rows.table
+    condition = _condition(planned, table)
+
+    def when(value: ColumnElement[Any]) -> ColumnElement[Any]:
+        return value if condition is None else case((condition, value))
+
+    if rows.rollup is None:
+        value = literal(1) if part.expression is None else part.expression(table)
+        return [when(value).label(f"p{index}")]
+    count = table.c.n
+    if part.kind == "count":
+        return [when(count).label(f"p{index}")]
+    assert part.expression is not None
+    value = part.expression(table)
+    if part.kind in ("min", "max"):
+        return [when(value).label(f"p{index}")]
+    weighted: list[ColumnElement[Any]] = [when(value * count).label(f"p{index}")]
+    if part.kind == "average":
+        weighted.append(when(count).label(f"w{index}"))
+    return weighted
+
+
+def _rollup_aggregate(part: Part, inner: Subquery, index: int) -> ColumnElement[Any]:
+    """The raw rows' aggregate from a rollup's rows, each standing for `n` ratings."""
+    column = inner.c[f"p{index}"]
+    if part.kind == "count":
+        return func.coalesce(func.sum(column), 0)
+    if part.kind == "sum":
+        return func.sum(column)
+    if part.kind == "average":
+        return cast(func.sum(column), Float) / func.sum(inner.c[f"w{index}"])
+    assert part.kind in ("min", "max"), "planned on a rollup: additive parts only"
+    return aggregate(part, column)
 
 
 def aggregate(part: Part, column: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -231,10 +327,10 @@ def aggregate(part: Part, column: ColumnElement[Any]) -> ColumnElement[Any]:
 
 
 def _filter_conditions(
-    query: Query, fact: Fact, dimensions: dict[str, Dimension]
+    query: Query, rows: Rows, dimensions: dict[str, Dimension]
 ) -> list[ColumnElement[bool]]:
     return [
-        dimension_expression(dimensions[name], fact, query.filter.period).in_(values)
+        dimension_expression(dimensions[name], rows, query.filter.period).in_(values)
         for name, values in query.filter.values
     ]
 

@@ -241,14 +241,19 @@ class Period:
         self, instant: ColumnElement[Any], granularity: Granularity
     ) -> ColumnElement[Any]:
         """SQL: the 0-based index, in `buckets(granularity)`, of an instant inside the period."""
-        day = self.local_day(instant)
-        first = _day_number(self.first)
+        return self.bucket_of_day(self.local_day(instant), granularity)
+
+    def bucket_of_day(
+        self, day: ColumnElement[Any], granularity: Granularity
+    ) -> ColumnElement[Any]:
+        """SQL: the 0-based index, in `buckets(granularity)`, of a local day number."""
+        first = day_number(self.first)
         if granularity is Granularity.DAY:
             return day - _int(first)
         if granularity is Granularity.WEEK:
             week = (day + _int(EPOCH_DAY_WEEKDAY)) // _int(7)
             return week - _int((first + EPOCH_DAY_WEEKDAY) // 7)
-        starts = [_day_number(b.start) for b in self.buckets(granularity)[1:]]
+        starts = [day_number(b.start) for b in self.buckets(granularity)[1:]]
         if not starts:
             return _int(0)
         return case(
@@ -257,7 +262,22 @@ class Period:
 
     def weekday(self, instant: ColumnElement[Any]) -> ColumnElement[Any]:
         """SQL: 0 (Monday) … 6 (Sunday), local."""
-        return (self.local_day(instant) + _int(EPOCH_DAY_WEEKDAY)) % _int(7)
+        return weekday_of_day(self.local_day(instant))
+
+    def local_unit_start(
+        self, instant: ColumnElement[Any], granularity: Granularity
+    ) -> ColumnElement[Any]:
+        """SQL: the local day number of the first day of the instant's local month (quarter, …);
+        the period must start on the first day of one."""
+        starts = [day_number(b.start) for b in self.buckets(granularity)]
+        if len(starts) == 1:
+            return _int(starts[0])
+        day = self.local_day(instant)
+        months = zip(starts, starts[1:], strict=False)
+        return case(
+            *[(day < _int(following), _int(start)) for start, following in months],
+            else_=_int(starts[-1]),
+        )
 
     def hour(self, instant: ColumnElement[Any]) -> ColumnElement[Any]:
         """SQL: 0 … 23, local."""
@@ -268,8 +288,14 @@ def _int(value: int) -> ColumnElement[int]:
     return literal(value, BigInteger)
 
 
-def _day_number(day: date) -> int:
+def day_number(day: date) -> int:
+    """Days since 1970-01-01: how local days are numbered in SQL."""
     return (day - date(1970, 1, 1)).days
+
+
+def weekday_of_day(day: ColumnElement[Any]) -> ColumnElement[Any]:
+    """SQL: 0 (Monday) … 6 (Sunday) of a local day number."""
+    return (day + _int(EPOCH_DAY_WEEKDAY)) % _int(7)
 
 
 def _years_later(day: date, years: int) -> date | None:
@@ -287,6 +313,27 @@ def _year_earlier(day: date) -> date:
         return day.replace(year=day.year - 1)
     except ValueError:  # 29 February -> 28 February
         return day.replace(year=day.year - 1, day=28)
+
+
+def unit_start(day: date, granularity: Granularity) -> date:
+    """The first day of the calendar unit (ISO week, month, …) holding `day`."""
+    if granularity is Granularity.DAY:
+        return day
+    if granularity is Granularity.WEEK:
+        return day - timedelta(days=day.weekday())
+    if granularity is Granularity.MONTH:
+        return day.replace(day=1)
+    if granularity is Granularity.QUARTER:
+        return date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+    return date(day.year, 1, 1)
+
+
+def unit_end(day: date, granularity: Granularity) -> date:
+    """The last day of the calendar unit holding `day`."""
+    try:
+        return _next_unit_start(day, granularity) - timedelta(days=1)
+    except (ValueError, OverflowError):  # the next unit would start after 9999-12-31
+        return date.max
 
 
 def _next_unit_start(day: date, granularity: Granularity) -> date:

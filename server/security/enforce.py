@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Table, event
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -52,9 +53,24 @@ def enforce_scope(engine: AsyncEngine) -> None:
     def check(_connection: Any, statement: Any, *_: Any) -> None:
         scope = current_scope.get()
         if scope is not None:
-            check_statement(statement, scope)
+            _check_once(statement, scope)
 
     event.listen(engine.sync_engine, "before_execute", check)
+
+
+# Report statements are compiled once per plan and run again by every request asking the same
+# thing (server.metrics.executor keeps them): walking a statement costs more than running it on
+# a rollup (SQLAlchemy compiles it to find its FROMs), so a statement that passed for a scope is
+# not walked again for that scope. Statements are immutable; entries go with their statements.
+_passed: WeakKeyDictionary[ClauseElement, set[Scope]] = WeakKeyDictionary()
+
+
+def _check_once(statement: ClauseElement, scope: Scope) -> None:
+    passed = _passed.get(statement)
+    if passed is not None and scope in passed:
+        return
+    check_statement(statement, scope)
+    _passed.setdefault(statement, set()).add(scope)
 
 
 def check_statement(statement: ClauseElement, scope: Scope) -> None:

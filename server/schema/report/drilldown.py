@@ -13,7 +13,7 @@ from strawberry.types import Info
 from server.db.tables import ratings
 from server.errors import UserError
 from server.metrics.facts import CONVERSATIONS_CREATED, RATINGS, Fact
-from server.metrics.sql import dimension_expression, instant
+from server.metrics.sql import Rows, dimension_expression, instant
 from server.schema.context import Context
 from server.schema.filters import Survey, score_values
 from server.schema.pagination import Connection
@@ -86,7 +86,7 @@ def drill_down_conditions(node: Node, fact: Fact) -> list[Any]:
         dimension = DIMENSIONS[name]
         if not dimension.applies_to(fact):
             raise UserError(f"{fact.table_name} cannot be filtered by `{dimension.filter}`")
-        conditions.append(dimension_expression(dimension, fact, period).in_(values))
+        conditions.append(dimension_expression(dimension, Rows(fact), period).in_(values))
     return conditions
 
 

@@ -34,6 +34,8 @@ class ReportRequest:
             REGISTRY,
             split_metrics=self.context.settings.split_metrics,
             share_scans=self.context.settings.shares_scans(self.context.engine.dialect.name),
+            rollups=self.context.settings.rollups,
+            concurrent_statements=self.context.settings.limits.statements_per_request,
         )
         for key, query in todo.items():
             self.results[key] = results[query]

@@ -1,0 +1,141 @@
+"""Keeping the rating rollups (server.metrics.rollups) equal to the ratings they count.
+
+In the transaction of a file that changes ratings, the local days its old and new ratings fall on
+(from the earliest to the latest, per account) are counted again from the stored ratings: their
+rollup rows are deleted and rebuilt by one INSERT … SELECT … GROUP BY per rollup. Monthly and
+quarterly rollups are rebuilt for the whole months or quarters around those days. An account
+whose time zone changes has its rollups rebuilt entirely: they are kept in the account's zone,
+which reports default to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Executable, delete, func, insert, select, type_coerce
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.db import tables
+from server.db.types import from_micros, to_micros
+from server.ingest.files import Record
+from server.ingest.write_common import Change
+from server.metrics.rollups import ROLLUPS, Rollup
+from server.metrics.time import Granularity, Period, day_number, unit_end, unit_start, zone
+
+_RATINGS = tables.ratings
+_CREATED = type_coerce(_RATINGS.c.created_at, BigInteger)
+
+
+class RollupChanges:
+    """The ratings' instants (and the accounts' time zones) one transaction changed."""
+
+    def __init__(self) -> None:
+        self._spans: dict[str, tuple[int, int]] = {}  # account -> (earliest, latest) instant
+        self._whole: set[str] = set()  # accounts to rebuild entirely
+
+    def note(self, entity: str, changes: list[Change]) -> None:
+        if entity == "ratings":
+            for old, new in changes:
+                for row in (old, new):
+                    if row is not None:
+                        self._note_rating(row)
+        elif entity == "accounts":
+            for old, new in changes:
+                if old is not None and "timezone" in new and old["timezone"] != new["timezone"]:
+                    self._whole.add(str(new["id"]))
+
+    def _note_rating(self, row: Record) -> None:
+        account = str(row["account_id"])
+        created = row.get("created_at")
+        if created is None:  # not among the written columns: its day is unknown
+            self._whole.add(account)
+            return
+        if isinstance(created, datetime):
+            instant = to_micros(created)
+        else:
+            assert isinstance(created, int), created  # rows as stored: integer microseconds
+            instant = created
+        low, high = self._spans.get(account, (instant, instant))
+        self._spans[account] = (min(low, instant), max(high, instant))
+
+    async def settle(self, connection: AsyncConnection) -> None:
+        for account in sorted(self._whole):
+            await rebuild_account(connection, account)
+        for account, (low, high) in sorted(self._spans.items()):
+            if account not in self._whole:
+                timezone = await _timezone(connection, account)
+                for statement in refresh_statements(account, timezone, low, high):
+                    await connection.execute(statement)
+        self._whole.clear()
+        self._spans.clear()
+
+
+async def rebuild_account(connection: AsyncConnection, account: str) -> None:
+    """Count every rating of the account again, in its current time zone."""
+    for rollup in ROLLUPS:
+        await connection.execute(delete(rollup.table).where(rollup.table.c.account_id == account))
+    span = (
+        await connection.execute(
+            select(func.min(_CREATED), func.max(_CREATED)).where(_RATINGS.c.account_id == account)
+        )
+    ).one()
+    if span[0] is not None:
+        timezone = await _timezone(connection, account)
+        for statement in refresh_statements(account, timezone, span[0], span[1]):
+            await connection.execute(statement)
+
+
+async def rebuild_accounts(connection: AsyncConnection, accounts: Iterable[str]) -> None:
+    for account in accounts:
+        await rebuild_account(connection, account)
+
+
+def refresh_statements(account: str, timezone: str, low: int, high: int) -> list[Executable]:
+    """DELETE and INSERT statements counting the account's ratings again for every local day
+    from the one of instant `low` to the one of `high` (whole months for monthly rollups, …)."""
+    tz = zone(timezone)
+    first = from_micros(low).astimezone(tz).date()
+    last = from_micros(high).astimezone(tz).date()
+    statements: list[Executable] = []
+    for rollup in ROLLUPS:
+        start, end = unit_start(first, rollup.grain), unit_end(last, rollup.grain)
+        statements += _refresh(rollup, account, Period(start, end, timezone))
+    return statements
+
+
+def _refresh(rollup: Rollup, account: str, period: Period) -> list[Executable]:
+    table = rollup.table
+    grain = table.c[rollup.column]
+    cleared = delete(table).where(
+        table.c.account_id == account,
+        grain >= day_number(period.first),
+        grain <= day_number(period.last),
+    )
+    kept = [c.name for c in table.columns if c.name not in ("account_id", rollup.column, "n")]
+    local: Any = (
+        period.local_day(_CREATED)
+        if rollup.grain is Granularity.DAY
+        else period.local_unit_start(_CREATED, rollup.grain)
+    )
+    # Computed columns are named in a subquery: PostgreSQL would not match a GROUP BY
+    # expression holding bound parameters with the same expression in the SELECT list.
+    rows = (
+        select(_RATINGS.c.account_id, local.label(rollup.column), *(_RATINGS.c[n] for n in kept))
+        .where(
+            _RATINGS.c.account_id == account,
+            period.start <= _CREATED,
+            period.end > _CREATED,
+        )
+        .subquery("rows")
+    )
+    grouped = [rows.c[c.name] for c in table.columns if c.name != "n"]
+    counted = select(*grouped, func.count().label("n")).group_by(*grouped)
+    return [cleared, insert(table).from_select([c.name for c in table.columns], counted)]
+
+
+async def _timezone(connection: AsyncConnection, account: str) -> str:
+    accounts = tables.accounts
+    found = await connection.scalar(select(accounts.c.timezone).where(accounts.c.id == account))
+    return found or "UTC"

@@ -1,0 +1,336 @@
+"""Rollups (ratings per local day or month, server/metrics/rollups.py) give every number the raw
+plan gives, and the importer keeps them true.
+
+The same queries run on the same rows planned without rollups and with them, on both databases:
+every group, part and value must be equal, across daylight-saving changes in New York and in a
+half-hour zone (Adelaide, UTC+10:30 / +9:30), with filters, an inbox-scoped token, previous periods
+(a period of whole months, whose user breakdowns read the monthly rollup, and one that is not),
+series, breakdowns (top-N included), and parts a rollup cannot answer (percentiles, distinct
+counts, the hour) next to those it can. Then through the importer: a re-import that changes
+scores, days, channels and inboxes, and an account whose time zone changes.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from server.ingest import import_directory
+from server.metrics.executor import compile_queries, run_queries
+from server.metrics.query import Filter, Query
+from server.metrics.time import Period, Shift
+from server.security.scope import Scope
+from tests.report_data import Data
+from tests.test_shared_scans import (
+    BOUNDARIES,
+    PER_CHANNEL,
+    SCORES,
+    SPREAD,
+    _answers,
+    _queries,
+)
+
+ROLLUP_TABLES = (
+    "rating_months",
+    "rating_channel_months",
+    "rating_user_quarters",
+    "rating_days",
+    "rating_user_months",
+    "rating_channel_days",
+)
+
+
+def _registry() -> Any:
+    """The survey metrics, volume (happiness reads it), the dimensions the queries use and the
+    shared-scan test's metrics: percentiles, extremes, distinct counts, split parts."""
+    import sys
+    from types import ModuleType
+
+    import pluggy
+
+    import plugins.agents
+    import plugins.ces
+    import plugins.csat
+    import plugins.happiness
+    import plugins.inboxes
+    import plugins.nps
+    import plugins.sources
+    import plugins.surveys
+    import plugins.timing
+    import plugins.volume
+    from server import hookspecs
+    from server.plugins import build_registry
+
+    plugin = ModuleType("rollup_test_metrics")
+    plugin.rapport_metrics = hookspecs.hookimpl(lambda: [SPREAD, PER_CHANNEL])  # type: ignore[attr-defined]
+    sys.modules.setdefault("rollup_test_metrics", plugin)
+    manager = pluggy.PluginManager(hookspecs.PROJECT)
+    manager.add_hookspecs(hookspecs)
+    manager.register(plugin, "rollup_test_metrics")
+    for module in (
+        plugins.agents,
+        plugins.ces,
+        plugins.csat,
+        plugins.happiness,
+        plugins.inboxes,
+        plugins.nps,
+        plugins.sources,
+        plugins.surveys,
+        plugins.timing,
+        plugins.volume,
+    ):
+        manager.register(module, module.__name__)
+    return build_registry(manager)
+
+
+def _data(timezone: str) -> Data:
+    """Ratings every 113 minutes from 27 February to 4 May 2026 and at the DST boundaries."""
+    from datetime import UTC, datetime, timedelta
+
+    data = Data(timezone=timezone)
+    for user in ("u1", "u2", "u3"):
+        data.user(user)
+    first = datetime(2026, 2, 27, tzinfo=UTC)
+    spread = [(first + timedelta(minutes=113 * i)).isoformat() for i in range(850)]
+    for i, text in enumerate(spread + BOUNDARIES * 4):
+        survey = list(SCORES)[i % 4]
+        low = 0 if survey == "nps" else 1
+        data.rating(
+            survey,
+            low + (i * 7 + i // 4) % SCORES[survey],
+            text,
+            channel=("email", "chat", "phone")[i % 3],
+            user_id=("u1", "u2", "u3", None)[i % 5 % 4],
+            inbox_id=("ib1", "ib2", None)[i % 3 if i % 7 else 0],
+            customer_id=f"c{i % 11}",
+        )
+    return data
+
+
+def _same(left: Any, right: Any) -> bool:
+    """Equal, floats to 12 significant digits: PostgreSQL's avg() is NUMERIC, rounded to a
+    float once; a rollup divides two exact sums as floats."""
+    if isinstance(left, float) and isinstance(right, float):
+        return math.isclose(left, right, rel_tol=1e-12)
+    if isinstance(left, dict) and isinstance(right, dict):
+        return left.keys() == right.keys() and all(_same(left[k], right[k]) for k in left)
+    return bool(left == right)
+
+
+async def _compare(engine: Any, queries: list[Query], registry: Any) -> set[str]:
+    """Run the queries without and with rollups; every answer must be equal. Returns the
+    rollup tables the rollup plan read."""
+    share = engine.dialect.name == "postgresql"
+    for split_metrics in (False, True):
+        raw = await run_queries(engine, queries, registry, split_metrics=split_metrics)
+        rolled = await run_queries(
+            engine, queries, registry, split_metrics=split_metrics, share_scans=share, rollups=True
+        )
+        for query in queries:
+            expected = _answers(raw[query], query)
+            got = _answers(rolled[query], query)
+            assert _same(got, expected), (query.grouping, query.filter)
+    compiled = compile_queries(
+        queries, registry, split_metrics=True, share_scans=share, rollups=True
+    )
+    return {
+        statement.rollup.name
+        for plan in compiled.plans
+        for statement in plan.statements
+        if statement.rollup is not None
+    }
+
+
+EVERY = set(ROLLUP_TABLES)
+# (zone, token's inboxes, filters, the rollups that answer some statement)
+CASES = [
+    ("America/New_York", None, (), EVERY),
+    ("Australia/Adelaide", None, (), EVERY),
+    (
+        "Australia/Adelaide",
+        frozenset({"ib1"}),
+        (("CHANNEL", ("chat", "email")),),
+        {"rating_channel_months", "rating_channel_days"},
+    ),
+    (
+        "America/New_York",
+        frozenset({"ib2"}),
+        (("USER", ("u1", "u3")),),
+        {"rating_user_quarters", "rating_user_months"},
+    ),
+    (
+        "America/New_York",
+        None,
+        (("INBOX", ("ib2",)), ("WEEKDAY", (0, 6))),
+        {"rating_days", "rating_channel_days"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("timezone", "inboxes", "values", "rollups"), CASES)
+async def test_rollups_equal_the_raw_plan(engine, timezone, inboxes, values, rollups) -> None:
+    await _data(timezone).write(engine)
+    registry = _registry()
+    scope = Scope("acme", inboxes, timezone)
+    months = Period(date(2026, 3, 1), date(2026, 4, 30), timezone)
+    days = Period(date(2026, 3, 5), date(2026, 4, 20), timezone)
+    quarter = Period(date(2026, 4, 1), date(2026, 6, 30), timezone)
+    periods = [
+        quarter,
+        quarter.previous(Shift.PERIOD),  # 30 December to 31 March: not a quarter
+        quarter.previous(Shift.YEAR),  # the second quarter of 2025: no ratings
+        months,
+        months.previous(Shift.PERIOD),  # 30 December to 28 February: not whole months
+        months.previous(Shift.YEAR),  # no ratings
+        days,
+        days.previous(Shift.PERIOD),
+    ]
+    queries = [q for period in periods for q in _queries(scope, period, values)]
+    # monthly and quarterly rollups answer periods of whole months or quarters (the user
+    # breakdowns only there); a filter by a column a rollup lacks (the channel, the user, the
+    # weekday of a month) leaves it out
+    assert await _compare(engine, queries, registry) == rollups
+
+
+async def test_no_rollup_in_another_time_zone(engine) -> None:
+    """Rollups are kept in the account's zone: a report in another one reads raw rows."""
+    await _data("America/New_York").write(engine)
+    registry = _registry()
+    scope = Scope("acme", None, "America/New_York")
+    period = Period(date(2026, 3, 1), date(2026, 4, 30), "Europe/Paris")
+    queries = _queries(scope, period, ())
+    assert await _compare(engine, queries, registry) == set()
+
+
+RATING_HEADER = ["account_id", "id", "survey", "score", "created_at", "user_id", "channel"]
+RATING_HEADER += ["inbox_id"]
+
+
+def _write_folder(folder: Path, timezone: str, ratings: list[list[str]]) -> None:
+    folder.mkdir(exist_ok=True)
+    files = {
+        "accounts.csv": (["id", "name", "timezone"], [["acme", "Acme", timezone]]),
+        "inboxes.csv": (
+            ["account_id", "id", "name"],
+            [["acme", "ib1", "One"], ["acme", "ib2", "Two"]],
+        ),
+        "users.csv": (
+            ["account_id", "id", "name"],
+            [["acme", u, u.upper()] for u in ("u1", "u2", "u3")],
+        ),
+        "ratings.csv": (RATING_HEADER, [["acme", *row] for row in ratings]),
+    }
+    for name, (header, rows) in files.items():
+        with (folder / name).open("w", newline="", encoding="utf-8") as file:
+            writer = csv.writer(file)
+            writer.writerow(header)
+            writer.writerows(rows)
+
+
+def _ratings(shift: int) -> list[list[str]]:
+    """Ratings across New York's spring change; `shift` changes scores, days and dimensions."""
+    rows = []
+    for i, text in enumerate(
+        [
+            "2026-03-08T04:59:59Z",
+            "2026-03-08T05:00:00Z",
+            "2026-03-08T07:00:00Z",
+            "2026-03-09T03:59:59Z",
+            "2026-03-09T04:00:00Z",
+            "2026-03-31T23:30:00Z",  # 31 March in UTC, in New York; 1 April in Adelaide
+            "2026-04-01T04:30:00Z",  # 1 April, 00:30 in New York
+            "2026-04-04T16:00:00Z",
+        ]
+    ):
+        survey = ("csat", "nps", "ces", "happiness")[(i + shift) % 4]
+        score = 1 + (i * 3 + shift) % SCORES[survey]
+        day = text if not shift or i % 3 else text.replace("2026-03", "2026-02")
+        user = ("u1", "u2", "u3", "")[(i + shift) % 4]
+        channel = ("email", "chat")[(i + shift) % 2]
+        inbox = ("ib1", "ib2", "")[(i * shift) % 3]
+        rows.append([f"r{i}", survey, str(score), day, user, channel, inbox])
+    return rows
+
+
+async def test_rollups_follow_imports(engine, tmp_path: Path) -> None:
+    registry = _registry()
+
+    async def check(timezone: str, inboxes: frozenset[str] | None = None) -> None:
+        scope = Scope("acme", inboxes, timezone)
+        period = Period(date(2026, 2, 1), date(2026, 4, 30), timezone)
+        queries = [
+            *_queries(scope, period, ()),
+            *_queries(scope, period.previous(Shift.PERIOD), ()),
+        ]
+        assert await _compare(engine, queries, registry)
+
+    _write_folder(tmp_path / "first", "America/New_York", _ratings(0))
+    assert await import_directory(engine, tmp_path / "first", progress=False)
+    await check("America/New_York")
+    await check("America/New_York", frozenset({"ib2"}))
+
+    # every rating changes: survey, score, user, channel, inbox; a third move to February
+    _write_folder(tmp_path / "second", "America/New_York", _ratings(1))
+    assert await import_directory(engine, tmp_path / "second", progress=False)
+    await check("America/New_York")
+    await check("America/New_York", frozenset({"ib1"}))
+
+    # the account moves to Adelaide: the rollups are rebuilt in its new zone
+    _write_folder(tmp_path / "third", "Australia/Adelaide", _ratings(1))
+    assert await import_directory(engine, tmp_path / "third", progress=False)
+    await check("Australia/Adelaide")
+
+
+async def test_rollup_numbers_by_hand(engine, tmp_path: Path) -> None:
+    """Hand-counted through the importer: New York local days around the spring change, then a
+    re-import moving one rating to another day and changing another's score."""
+    rows = [
+        ["r1", "csat", "5", "2026-03-08T04:59:59Z", "u1", "chat", "ib1"],  # 7 March 23:59:59
+        ["r2", "csat", "4", "2026-03-08T05:00:00Z", "u1", "chat", "ib1"],  # 8 March 00:00 EST
+        ["r3", "csat", "1", "2026-03-08T07:00:00Z", "u2", "email", "ib2"],  # 8 March 03:00 EDT
+        ["r4", "csat", "2", "2026-03-09T03:59:59Z", "u2", "email", "ib1"],  # 8 March 23:59:59
+        ["r5", "csat", "3", "2026-03-09T04:00:00Z", "u1", "chat", "ib2"],  # 9 March 00:00
+    ]
+    _write_folder(tmp_path / "first", "America/New_York", rows)
+    assert await import_directory(engine, tmp_path / "first", progress=False)
+    registry = _registry()
+    zone = "America/New_York"
+    period = Period(date(2026, 3, 7), date(2026, 3, 9), zone)
+    csat = ("csat", ())
+    fields = frozenset({(csat, "*")})
+
+    async def day_counts() -> list[tuple[int, int, int]]:
+        from server.metrics.query import Grouping
+        from server.metrics.time import Granularity
+
+        query = Query(
+            Scope("acme", None, zone), Filter(period), Grouping((), Granularity.DAY), fields
+        )
+        result = (await run_queries(engine, [query], registry, rollups=True))[query]
+        assert {s.rollup.name for s in result.plan.statements if s.rollup} == {"rating_days"}
+        parts = [result.parts((day,), csat) for day in range(3)]
+        return [(p["responses"], p["satisfied"], p["score_total"]) for p in parts]
+
+    assert await day_counts() == [(1, 1, 5), (3, 1, 7), (1, 0, 3)]
+    rows[0][3] = "2026-03-09T12:00:00Z"  # r1 moves to 9 March
+    rows[2][2] = "5"  # r3 becomes satisfied
+    _write_folder(tmp_path / "second", zone, rows)
+    assert await import_directory(engine, tmp_path / "second", progress=False)
+    assert await day_counts() == [(0, 0, 0), (3, 2, 11), (2, 1, 8)]
+
+
+async def test_periods_at_the_end_of_the_calendar(engine) -> None:
+    """The last days a period may hold (its end, the next midnight, must exist): the quarter
+    they belong to ends after the calendar does, and they are answered (empty)."""
+    await _data("UTC").write(engine)
+    registry = _registry()
+    scope = Scope("acme", None, "UTC")
+    for first in (date(9999, 10, 1), date(9999, 12, 30)):
+        period = Period.parse(first, date(9999, 12, 30), "UTC", max_years=10)
+        queries = _queries(scope, period, ())
+        assert await _compare(engine, queries, registry)
