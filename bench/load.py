@@ -28,6 +28,7 @@ from sqlalchemy import insert, text
 
 from server.db.migrate import migrated_engine
 from server.db.tables import accounts, inboxes
+from server.ingest.rollups import rebuild_account
 from server.security.tokens import create_token
 
 TENANTS = ("north", "south")
@@ -64,6 +65,8 @@ async def seed(url: str, ratings: int) -> dict[str, str]:
                     ),
                     {"tenant": tenant},
                 )
+                # written here rather than imported: count them into the rollups as import does
+                await rebuild_account(connection, tenant)
             tokens[tenant] = (await create_token(engine, tenant, [], "load"))[1]
     finally:
         await engine.dispose()

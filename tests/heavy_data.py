@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from server.ingest.rollups import rebuild_account
+
 MARCH_START = 1_772_323_200_000_000  # 2026-03-01T00:00:00Z in microseconds
 MARCH_MICROS = 31 * 86_400 * 1_000_000
 
@@ -27,3 +29,4 @@ async def write_ratings(engine: AsyncEngine, count: int) -> None:
         )
     async with engine.begin() as connection:
         await connection.execute(text(f"INSERT INTO ratings ({_COLUMNS}) {numbers}{select}"))
+        await rebuild_account(connection, "acme")  # as an import would count them
