@@ -130,7 +130,14 @@ conversations = Table(
     UniqueConstraint("account_id", "number"),
     Index("ix_conversations_created", "account_id", "created_at"),
     Index("ix_conversations_closed", "account_id", "closed_at"),
-    Index("ix_conversations_first_response", "account_id", "first_response_at"),
+    # covering: first response times are index-only scans (migration 0004)
+    Index(
+        "ix_conversations_first_response",
+        "account_id",
+        "first_response_at",
+        "created_at",
+        "inbox_id",
+    ),
     Index("ix_conversations_assignee", "account_id", "assignee_id", "created_at"),
 )
 

@@ -79,6 +79,10 @@ def compile_queries(
         units: list[Statement | SharedScan] = (
             group_statements(statements) if share_scans else list(statements)
         )
+        # Statements run a few at a time, in this order: those reading raw rows take longest
+        # (a rollup's take a millisecond or two), so they start first and the others fit
+        # around them (the full peer dashboard: 33 against 30.6 ms in process).
+        units.sort(key=_reads_rollup)
         selects = [
             compile_scan(u, registry) if isinstance(u, SharedScan) else compile_one(u, registry)
             for u in units
@@ -88,6 +92,10 @@ def compile_queries(
             del cache[next(iter(cache))]
     cache[key] = found
     return found
+
+
+def _reads_rollup(unit: Statement | SharedScan) -> bool:
+    return (unit.first if isinstance(unit, SharedScan) else unit).rollup is not None
 
 
 async def run_queries(
