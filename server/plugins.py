@@ -65,6 +65,15 @@ class Registry:
             for name, value in metric.values.items()
         }
 
+    @cached_property
+    def windowed_metrics(self) -> frozenset[str]:
+        """The metrics with a `Window` among their values."""
+        return frozenset(
+            metric.name
+            for metric in self.metrics
+            if any(isinstance(value, Window) for value in metric.values.values())
+        )
+
     def dimension(self, name: str) -> Dimension:
         return self._dimensions[name]
 

@@ -27,12 +27,12 @@ from server.metrics.time import Period, Shift
 from server.security.scope import Scope
 from tests.report_data import Data
 from tests.test_shared_scans import (
-    BOUNDARIES,
     PER_CHANNEL,
     SCORES,
     SPREAD,
     _answers,
     _queries,
+    spread_ratings,
 )
 
 ROLLUP_TABLES = (
@@ -90,26 +90,7 @@ def _registry() -> Any:
 
 def _data(timezone: str) -> Data:
     """Ratings every 113 minutes from 27 February to 4 May 2026 and at the DST boundaries."""
-    from datetime import UTC, datetime, timedelta
-
-    data = Data(timezone=timezone)
-    for user in ("u1", "u2", "u3"):
-        data.user(user)
-    first = datetime(2026, 2, 27, tzinfo=UTC)
-    spread = [(first + timedelta(minutes=113 * i)).isoformat() for i in range(850)]
-    for i, text in enumerate(spread + BOUNDARIES * 4):
-        survey = list(SCORES)[i % 4]
-        low = 0 if survey == "nps" else 1
-        data.rating(
-            survey,
-            low + (i * 7 + i // 4) % SCORES[survey],
-            text,
-            channel=("email", "chat", "phone")[i % 3],
-            user_id=("u1", "u2", "u3", None)[i % 5 % 4],
-            inbox_id=("ib1", "ib2", None)[i % 3 if i % 7 else 0],
-            customer_id=f"c{i % 11}",
-        )
-    return data
+    return spread_ratings(850, ("ib1", "ib2", None), timezone)
 
 
 def _same(left: Any, right: Any) -> bool:

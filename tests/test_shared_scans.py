@@ -113,12 +113,16 @@ BOUNDARIES = [
 ]
 
 
-def _data() -> Data:
-    data = Data()
+def spread_ratings(
+    count: int = 820, inboxes: tuple[str | None, ...] = ("ib1", "ib2"), timezone: str = "UTC"
+) -> Data:
+    """`count` ratings every 113 minutes from 27 February 2026, then four at each boundary, of
+    every survey, channel, user (or none) and of the given inboxes."""
+    data = Data(timezone=timezone)
     for user in ("u1", "u2", "u3"):
         data.user(user)
     first = datetime(2026, 2, 27, tzinfo=UTC)
-    spread = [(first + timedelta(minutes=113 * i)).isoformat() for i in range(820)]
+    spread = [(first + timedelta(minutes=113 * i)).isoformat() for i in range(count)]
     for i, text in enumerate(spread + BOUNDARIES * 4):
         survey = list(SCORES)[i % 4]
         low = 0 if survey == "nps" else 1
@@ -128,7 +132,7 @@ def _data() -> Data:
             text,
             channel=("email", "chat", "phone")[i % 3],
             user_id=("u1", "u2", "u3", None)[i % 5 % 4],
-            inbox_id=("ib1", "ib2")[i % 2 if i % 7 else 0],
+            inbox_id=inboxes[i % len(inboxes) if i % 7 else 0],
             customer_id=f"c{i % 11}",
         )
     return data
@@ -181,7 +185,7 @@ CASES = [
 
 @pytest.mark.parametrize(("timezone", "inboxes", "values"), CASES)
 async def test_shared_scans_equal_the_raw_plan(engine, statements, timezone, inboxes, values):
-    await _data().write(engine)
+    await spread_ratings().write(engine)
     registry = _registry()
     period = Period(date(2026, 3, 1), date(2026, 4, 30), timezone)
     queries = _queries(Scope("acme", inboxes, timezone), period, values)

@@ -29,11 +29,6 @@ class QueryResult:
         self.groups: dict[GroupKey, dict[MetricCall, dict[str, Any]]] = {}
         # (group key without the bucket, metric call, value name) -> the window's value per bucket
         self._windows: dict[tuple[GroupKey, MetricCall, str], list[Any]] = {}
-        self._windowed = {  # the metrics with a Window among their values
-            metric.name
-            for metric in registry.metrics
-            if any(isinstance(value, Window) for value in metric.values.values())
-        }
         width = len(plan.query.grouping.dimensions) + (plan.query.grouping.granularity is not None)
         for statement, statement_rows in zip(plan.statements, rows, strict=True):
             for row in statement_rows:
@@ -72,7 +67,8 @@ class QueryResult:
     ) -> dict[str, Any]:
         missing = self.plan.missing.get(call, {})
         declared = self.registry.metric(call[0]).values
-        windows = call[0] in self._windowed and self.plan.query.grouping.granularity is not None
+        in_series = self.plan.query.grouping.granularity is not None
+        windows = in_series and call[0] in self.registry.windowed_metrics
         if not missing and not windows:  # the usual case, once per group and bucket
             return {name: value.evaluate(parts, days) for name, value in declared.items()}
         values: dict[str, Any] = {}
