@@ -8,6 +8,7 @@ deadline, on SQLite and on PostgreSQL. Run on a small data set so reports find r
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 from collections.abc import Iterator
@@ -37,11 +38,17 @@ BOUNDED = settings(
 
 
 class Served:
-    """The app on its own event loop, so that synchronous hypothesis tests can post to it."""
+    """The app on its own event loop, so that synchronous hypothesis tests can post to it.
+
+    An `asyncio.Runner` rather than a bare loop: on close it cancels and awaits the tasks a request
+    left behind (a dataloader batch cut off by an error). A bare loop closed with such tasks
+    pending leaves them to the garbage collector, which once finalised them in the middle of the
+    next test's database call and broke it (a `GeneratorExit` inside SQLAlchemy's greenlet).
+    """
 
     def __init__(self, database_url: str) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.secret = self.loop.run_until_complete(self._seed(database_url))
+        self.runner = asyncio.Runner()
+        self.secret = self.runner.run(self._seed(database_url))
         self.app = create_app(Settings(database_url=database_url), dev=False)
         transport = httpx.ASGITransport(app=self.app)
         self.client = httpx.AsyncClient(transport=transport, base_url="http://test")
@@ -65,14 +72,13 @@ class Served:
 
     def post(self, body: bytes) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self.secret}", "Content-Type": "application/json"}
-        return self.loop.run_until_complete(
-            self.client.post("/graphql", content=body, headers=headers)
-        )
+        return self.runner.run(self.client.post("/graphql", content=body, headers=headers))
 
     def close(self) -> None:
-        self.loop.run_until_complete(self.client.aclose())
-        self.loop.run_until_complete(self.app.state.engine.dispose())
-        self.loop.close()
+        self.runner.run(self.client.aclose())
+        self.runner.run(self.app.state.engine.dispose())
+        self.runner.close()
+        gc.collect()  # finalise what is left here, not inside the next test's database call
 
 
 @pytest.fixture
