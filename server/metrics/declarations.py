@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import ColumnElement, Table, and_, case, literal
@@ -352,8 +352,24 @@ class Metric:
             return wheres[0]
         return lambda t: and_(*(where(t) for where in wheres))
 
+    @cached_property
+    def part_defaults(self) -> tuple[tuple[str, bool, Any], ...]:
+        """(name, whether split, the value of no rows) of each part, in declaration order: an
+        empty dict for a split part, 0 for counts and sums, else None."""
+        defaults = []
+        for name in self.parts:
+            part = self.part(name)
+            zero = 0 if part.kind in ("count", "count_distinct", "sum") else None
+            defaults.append((name, part.by is not None, zero))
+        return tuple(defaults)
+
+    @cached_property
+    def python_names(self) -> dict[str, str]:
+        return {name: python_name(name) for name in self.values}
+
     def build(self, values: Mapping[str, Any], parts: Mapping[str, Any], days: Days) -> Any:
-        attributes = {python_name(name): value for name, value in values.items()}
+        names = self.python_names
+        attributes = {names[name]: value for name, value in values.items()}
         if self.finalize is not None:
             return self.finalize(attributes, parts, days)
         return self.result(**attributes)

@@ -38,6 +38,28 @@ def distribution(parts: Mapping[str, Any], scores: Sequence[int]) -> list[ScoreC
     ]
 
 
+class Distribution(Sequence[ScoreCount]):
+    """A distribution built when first read: a day series builds a result per bucket, and most
+    dashboards ask only for the score."""
+
+    def __init__(self, parts: Mapping[str, Any], scores: Sequence[int]) -> None:
+        self._parts = parts
+        self._scores = scores
+        self._items: list[ScoreCount] | None = None
+
+    @property
+    def items(self) -> list[ScoreCount]:
+        if self._items is None:
+            self._items = distribution(self._parts, self._scores)
+        return self._items
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.items[index]
+
+    def __len__(self) -> int:
+        return len(self._scores)
+
+
 def with_distribution(result: type, scores: Sequence[int]) -> Finalize:
     """A `finalize` building `result` from the values plus a `distribution` over `scores`."""
-    return lambda values, parts, days: result(**values, distribution=distribution(parts, scores))
+    return lambda values, parts, days: result(**values, distribution=Distribution(parts, scores))

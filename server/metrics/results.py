@@ -51,11 +51,13 @@ class QueryResult:
 
     def parts(self, key: GroupKey, call: MetricCall) -> dict[str, Any]:
         found = self.groups.get(key, {}).get(call, {})
-        metric = self.registry.metric(call[0])
         parts: dict[str, Any] = {}
-        for name in metric.parts:
-            part = metric.part(name)
-            parts[name] = _default(part.kind, part.by is not None, found.get(name))
+        for name, split, zero in self.registry.metric(call[0]).part_defaults:
+            value = found.get(name)
+            if split:
+                parts[name] = value or {}
+            else:
+                parts[name] = zero if value is None else value
         return parts
 
     def values(self, key: GroupKey, call: MetricCall, days: Days) -> dict[str, Any]:
@@ -149,11 +151,3 @@ def _plain(kind: str, value: Any) -> Any:
 
 def _counts(kind: str) -> bool:
     return kind in ("count", "count_distinct")
-
-
-def _default(kind: str, split: bool, value: Any) -> Any:
-    if split:
-        return value or {}
-    if value is None and kind in ("count", "count_distinct", "sum"):
-        return 0
-    return value
