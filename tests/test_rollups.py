@@ -38,6 +38,7 @@ from tests.test_shared_scans import (
 ROLLUP_TABLES = (
     "rating_months",
     "rating_channel_months",
+    "rating_user_years",
     "rating_user_quarters",
     "rating_days",
     "rating_user_months",
@@ -142,7 +143,7 @@ CASES = [
         "America/New_York",
         frozenset({"ib2"}),
         (("USER", ("u1", "u3")),),
-        {"rating_user_quarters", "rating_user_months"},
+        {"rating_user_years", "rating_user_quarters", "rating_user_months"},
     ),
     (
         "America/New_York",
@@ -161,7 +162,10 @@ async def test_rollups_equal_the_raw_plan(engine, timezone, inboxes, values, rol
     months = Period(date(2026, 3, 1), date(2026, 4, 30), timezone)
     days = Period(date(2026, 3, 5), date(2026, 4, 20), timezone)
     quarter = Period(date(2026, 4, 1), date(2026, 6, 30), timezone)
+    year = Period(date(2026, 1, 1), date(2026, 12, 31), timezone)
     periods = [
+        year,
+        year.previous(Shift.PERIOD),  # 2025: no ratings
         quarter,
         quarter.previous(Shift.PERIOD),  # 30 December to 31 March: not a quarter
         quarter.previous(Shift.YEAR),  # the second quarter of 2025: no ratings
@@ -172,8 +176,8 @@ async def test_rollups_equal_the_raw_plan(engine, timezone, inboxes, values, rol
         days.previous(Shift.PERIOD),
     ]
     queries = [q for period in periods for q in _queries(scope, period, values)]
-    # monthly and quarterly rollups answer periods of whole months or quarters (the user
-    # breakdowns only there); a filter by a column a rollup lacks (the channel, the user, the
+    # monthly, quarterly and yearly rollups answer periods of whole months, quarters or years
+    # (the user breakdowns only there); a filter by a column a rollup lacks (the channel, the user, the
     # weekday of a month) leaves it out
     assert await _compare(engine, queries, registry) == rollups
 
@@ -244,9 +248,11 @@ async def test_rollups_follow_imports(engine, tmp_path: Path) -> None:
     async def check(timezone: str, inboxes: frozenset[str] | None = None) -> None:
         scope = Scope("acme", inboxes, timezone)
         period = Period(date(2026, 2, 1), date(2026, 4, 30), timezone)
+        year = Period(date(2026, 1, 1), date(2026, 12, 31), timezone)
         queries = [
             *_queries(scope, period, ()),
             *_queries(scope, period.previous(Shift.PERIOD), ()),
+            *_queries(scope, year, ()),
         ]
         assert await _compare(engine, queries, registry)
 
@@ -268,8 +274,9 @@ async def test_rollups_follow_imports(engine, tmp_path: Path) -> None:
 
 
 async def test_rollup_numbers_by_hand(engine, tmp_path: Path) -> None:
-    """Hand-counted through the importer: New York local days around the spring change, then a
-    re-import moving one rating to another day and changing another's score."""
+    """Hand-counted through the importer: New York local days around the spring change and
+    agents over the year, then a re-import moving one rating to another day, one to the year
+    before, and changing another's score."""
     rows = [
         ["r1", "csat", "5", "2026-03-08T04:59:59Z", "u1", "chat", "ib1"],  # 7 March 23:59:59
         ["r2", "csat", "4", "2026-03-08T05:00:00Z", "u1", "chat", "ib1"],  # 8 March 00:00 EST
@@ -281,28 +288,41 @@ async def test_rollup_numbers_by_hand(engine, tmp_path: Path) -> None:
     assert await import_directory(engine, tmp_path / "first", progress=False)
     registry = _registry()
     zone = "America/New_York"
-    period = Period(date(2026, 3, 7), date(2026, 3, 9), zone)
     csat = ("csat", ())
     fields = frozenset({(csat, "*")})
 
-    async def day_counts() -> list[tuple[int, int, int]]:
-        from server.metrics.query import Grouping
-        from server.metrics.time import Granularity
-
-        query = Query(
-            Scope("acme", None, zone), Filter(period), Grouping((), Granularity.DAY), fields
-        )
+    async def counts(
+        period: Period, grouping: Any, keys: list[tuple[Any, ...]], rollup: str
+    ) -> list[tuple[int, int, int]]:
+        query = Query(Scope("acme", None, zone), Filter(period), grouping, fields)
         result = (await run_queries(engine, [query], registry, rollups=True))[query]
-        assert {s.rollup.name for s in result.plan.statements if s.rollup} == {"rating_days"}
-        parts = [result.parts((day,), csat) for day in range(3)]
+        assert {s.rollup.name for s in result.plan.statements if s.rollup} == {rollup}
+        parts = [result.parts(key, csat) for key in keys]
         return [(p["responses"], p["satisfied"], p["score_total"]) for p in parts]
 
+    from server.metrics.query import Grouping
+    from server.metrics.time import Granularity
+
+    async def day_counts() -> list[tuple[int, int, int]]:
+        period = Period(date(2026, 3, 7), date(2026, 3, 9), zone)
+        days = [(day,) for day in range(3)]
+        return await counts(period, Grouping((), Granularity.DAY), days, "rating_days")
+
+    async def agent_counts(year: int) -> list[tuple[int, int, int]]:
+        period = Period(date(year, 1, 1), date(year, 12, 31), zone)
+        agents = [("u1",), ("u2",)]
+        return await counts(period, Grouping(("USER",)), agents, "rating_user_years")
+
     assert await day_counts() == [(1, 1, 5), (3, 1, 7), (1, 0, 3)]
+    assert await agent_counts(2026) == [(3, 2, 12), (2, 0, 3)]
     rows[0][3] = "2026-03-09T12:00:00Z"  # r1 moves to 9 March
     rows[2][2] = "5"  # r3 becomes satisfied
+    rows[4][3] = "2025-12-31T12:00:00Z"  # r5 moves to the year before
     _write_folder(tmp_path / "second", zone, rows)
     assert await import_directory(engine, tmp_path / "second", progress=False)
-    assert await day_counts() == [(0, 0, 0), (3, 2, 11), (2, 1, 8)]
+    assert await day_counts() == [(0, 0, 0), (3, 2, 11), (1, 1, 5)]
+    assert await agent_counts(2026) == [(2, 2, 9), (2, 1, 7)]
+    assert await agent_counts(2025) == [(1, 0, 3), (0, 0, 0)]
 
 
 async def test_periods_at_the_end_of_the_calendar(engine) -> None:

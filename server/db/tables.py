@@ -258,6 +258,7 @@ rating_channel_days = _rating_rollup(
 )
 rating_user_months = _rating_rollup("rating_user_months", "month", Column("user_id", String))
 rating_user_quarters = _rating_rollup("rating_user_quarters", "quarter", Column("user_id", String))
+rating_user_years = _rating_rollup("rating_user_years", "year", Column("user_id", String))
 
 
 transactions = Table(

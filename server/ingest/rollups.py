@@ -14,7 +14,18 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Executable, delete, func, insert, select, type_coerce
+from sqlalchemy import (
+    BigInteger,
+    Executable,
+    Integer,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    type_coerce,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.db import tables
@@ -92,28 +103,51 @@ async def rebuild_accounts(connection: AsyncConnection, accounts: Iterable[str])
         await rebuild_account(connection, account)
 
 
-def refresh_statements(account: str, timezone: str, low: int, high: int) -> list[Executable]:
+def refresh_statements(
+    account: str,
+    timezone: str,
+    low: int,
+    high: int,
+    rollups: Iterable[Rollup] = ROLLUPS,
+) -> list[Executable]:
     """DELETE and INSERT statements counting the account's ratings again for every local day
     from the one of instant `low` to the one of `high` (whole months for monthly rollups, …)."""
     tz = zone(timezone)
     first = from_micros(low).astimezone(tz).date()
     last = from_micros(high).astimezone(tz).date()
     statements: list[Executable] = []
-    for rollup in ROLLUPS:
+    # A rollup counted from another is refreshed after it.
+    for rollup in sorted(rollups, key=lambda r: r.counted_from is not None):
         start, end = unit_start(first, rollup.grain), unit_end(last, rollup.grain)
-        statements += _refresh(rollup, account, Period(start, end, timezone))
+        period = Period(start, end, timezone)
+        statements.append(_clear(rollup, account, period))
+        if rollup.counted_from is None:
+            statements.append(_count_ratings(rollup, account, period))
+        else:
+            statements.append(_count_rollup(rollup, rollup.counted_from, account, period))
     return statements
 
 
-def _refresh(rollup: Rollup, account: str, period: Period) -> list[Executable]:
+def _clear(rollup: Rollup, account: str, period: Period) -> Executable:
     table = rollup.table
     grain = table.c[rollup.column]
-    cleared = delete(table).where(
+    return delete(table).where(
         table.c.account_id == account,
         grain >= day_number(period.first),
         grain <= day_number(period.last),
     )
-    kept = [c.name for c in table.columns if c.name not in ("account_id", rollup.column, "n")]
+
+
+def _kept(rollup: Rollup) -> list[str]:
+    """The columns a rollup keeps besides its account, grain and count."""
+    return [
+        c.name for c in rollup.table.columns if c.name not in ("account_id", rollup.column, "n")
+    ]
+
+
+def _count_ratings(rollup: Rollup, account: str, period: Period) -> Executable:
+    table = rollup.table
+    kept = _kept(rollup)
     local: Any = (
         period.local_day(_CREATED)
         if rollup.grain is Granularity.DAY
@@ -132,7 +166,36 @@ def _refresh(rollup: Rollup, account: str, period: Period) -> list[Executable]:
     )
     grouped = [rows.c[c.name] for c in table.columns if c.name != "n"]
     counted = select(*grouped, func.count().label("n")).group_by(*grouped)
-    return [cleared, insert(table).from_select([c.name for c in table.columns], counted)]
+    return insert(table).from_select([c.name for c in table.columns], counted)
+
+
+def _count_rollup(rollup: Rollup, source: Rollup, account: str, period: Period) -> Executable:
+    """The rollup's rows as the sums of its finer `source`'s (refreshed just before)."""
+    table, finer = rollup.table, source.table
+    unit = finer.c[source.column]
+    starts = [day_number(bucket.start) for bucket in period.buckets(rollup.grain)]
+    # the first day of the unit holding each of the source's units
+    following = zip(starts, starts[1:], strict=False)
+    coarse: Any = (
+        case(*[(unit < after, start) for start, after in following], else_=starts[-1])
+        if len(starts) > 1
+        else literal(starts[0], Integer)
+    )
+    kept = _kept(rollup)
+    rows = (
+        select(
+            finer.c.account_id, coarse.label(rollup.column), *(finer.c[n] for n in kept), finer.c.n
+        )
+        .where(
+            finer.c.account_id == account,
+            unit >= day_number(period.first),
+            unit <= day_number(period.last),
+        )
+        .subquery("rows")
+    )
+    grouped = [rows.c[c.name] for c in table.columns if c.name != "n"]
+    summed = select(*grouped, func.sum(rows.c.n).label("n")).group_by(*grouped)
+    return insert(table).from_select([c.name for c in table.columns], summed)
 
 
 async def _timezone(connection: AsyncConnection, account: str) -> str:

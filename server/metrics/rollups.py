@@ -38,14 +38,18 @@ SERIES_OF = {
     Granularity.DAY: frozenset(Granularity),
     Granularity.MONTH: frozenset({Granularity.MONTH, Granularity.QUARTER, Granularity.YEAR}),
     Granularity.QUARTER: frozenset({Granularity.QUARTER, Granularity.YEAR}),
+    Granularity.YEAR: frozenset({Granularity.YEAR}),
 }
 
 
 @dataclass(frozen=True)
 class Rollup:
     table: Table
-    grain: Granularity  # DAY, MONTH or QUARTER
+    grain: Granularity  # DAY, MONTH, QUARTER or YEAR
     fact: Fact = RATINGS
+    # A rollup with the same columns and a finer grain, which it is counted from (cheaper than
+    # the ratings: a year of one account's ratings is a few thousand rows of its quarters).
+    counted_from: Rollup | None = None
 
     @property
     def name(self) -> str:
@@ -70,13 +74,17 @@ class Rollup:
         )
 
 
+_USER_QUARTERS = Rollup(tables.rating_user_quarters, Granularity.QUARTER)
+
 # Smallest first: groups of acme's 630k ratings of 2026 on the peer benchmark, each with survey,
-# score and inbox (docs/performance.md): 2.2k per month, 9.5k per month and channel, 50k per
-# quarter and user, 56k per day, 101k per month and user (309k per day), 135k per day and channel.
+# score and inbox (docs/performance.md): 2.2k per month, 9.5k per month and channel, 17k per year
+# and user, 50k per quarter and user, 56k per day, 101k per month and user (309k per day), 135k
+# per day and channel.
 ROLLUPS: tuple[Rollup, ...] = (
     Rollup(tables.rating_months, Granularity.MONTH),
     Rollup(tables.rating_channel_months, Granularity.MONTH),
-    Rollup(tables.rating_user_quarters, Granularity.QUARTER),
+    Rollup(tables.rating_user_years, Granularity.YEAR, counted_from=_USER_QUARTERS),
+    _USER_QUARTERS,
     Rollup(tables.rating_days, Granularity.DAY),
     Rollup(tables.rating_user_months, Granularity.MONTH),
     Rollup(tables.rating_channel_days, Granularity.DAY),

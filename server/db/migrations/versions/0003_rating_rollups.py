@@ -54,7 +54,10 @@ def downgrade() -> None:
 
 def _count_existing_ratings() -> None:
     from server.ingest.rollups import refresh_statements
+    from server.metrics.rollups import ROLLUPS as CURRENT
 
+    # the rollups of this revision only: later ones are created (and counted) by theirs
+    created = [rollup for rollup in CURRENT if rollup.name in ROLLUPS]
     connection = op.get_bind()
     spans = connection.execute(
         sa.text(
@@ -63,5 +66,5 @@ def _count_existing_ratings() -> None:
         )
     ).all()
     for account, timezone, low, high in spans:
-        for statement in refresh_statements(account, timezone, low, high):
+        for statement in refresh_statements(account, timezone, low, high, created):
             connection.execute(statement)
