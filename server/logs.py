@@ -35,7 +35,9 @@ def count_statements(engine: AsyncEngine) -> None:
         if counter is not None:
             counter[0] += 1
 
-    event.listen(engine.sync_engine, "before_cursor_execute", counted)
+    # before_execute, not before_cursor_execute: report statements run natively on asyncpg
+    # are announced there (server.metrics.native)
+    event.listen(engine.sync_engine, "before_execute", counted)
 
 
 class RequestLog:

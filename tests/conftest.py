@@ -37,15 +37,15 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 class StatementCounter:
-    """Counts the SQL statements an engine runs (migrations and PRAGMAs excluded)."""
+    """Counts the SQL statements an engine runs for the code (PRAGMAs and SQLAlchemy's own set-up
+    excluded), those run natively on asyncpg included (server.metrics.native announces them)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.statements: list[str] = []
-        event.listen(engine.sync_engine, "before_cursor_execute", self._record)
+        event.listen(engine.sync_engine, "before_execute", self._record)
 
-    def _record(self, _conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        if not statement.lstrip().upper().startswith("PRAGMA"):
-            self.statements.append(statement)
+    def _record(self, _conn: object, statement: object, *_args: object) -> None:
+        self.statements.append(str(statement))
 
     @property
     def count(self) -> int:

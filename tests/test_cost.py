@@ -106,8 +106,8 @@ async def test_refused_before_any_sql(client: Api, query: str, cells: str) -> No
     statements: list[str] = []
     event.listen(
         client.engine.sync_engine,
-        "before_cursor_execute",
-        lambda _c, _k, statement, *_a: statements.append(statement),
+        "before_execute",
+        lambda _c, statement, *_a: statements.append(str(statement)),
     )
     assert await client.errors(query, MARCH) == [
         f"cost budget: the request would produce {cells} result cells, over the limit of 25,000 "

@@ -111,3 +111,33 @@ def test_a_statement_that_passed_for_one_scope_is_checked_again_for_another() ->
         _check_once(statement, Scope("globex"))
     with pytest.raises(UnscopedStatement):
         _check_once(statement, Scope("acme", frozenset({"i2"})))
+
+
+async def test_report_statements_are_checked_on_every_path(engine) -> None:
+    """Report statements, which PostgreSQL runs natively on asyncpg (server.metrics.native),
+    reach the engine's check as SQLAlchemy's own statements do: a statement scoped to acme,
+    run while a request of globex runs, is refused before it is sent, on both databases."""
+    from datetime import date
+
+    from server.metrics.executor import run_queries
+    from server.metrics.query import Filter, Grouping, Query
+    from server.metrics.time import Period
+    from server.plugins import registry
+    from server.security.enforce import current_scope, enforce_scope
+
+    enforce_scope(engine)
+    period = Period(date(2026, 3, 1), date(2026, 3, 31), "UTC")
+    query = Query(ACME, Filter(period), Grouping(), frozenset({(("csat", ()), "score")}))
+    from tests.conftest import _UNSCOPED  # the run-wide record of unscoped statements
+
+    seen = len(_UNSCOPED)
+    token = current_scope.set(Scope("globex"))
+    try:
+        with pytest.raises(UnscopedStatement):
+            await run_queries(engine, [query], registry())
+        assert len(_UNSCOPED) > seen  # on purpose here: not a finding of the run
+        del _UNSCOPED[seen:]
+        current_scope.set(ACME)
+        assert (await run_queries(engine, [query], registry()))[query] is not None
+    finally:
+        current_scope.reset(token)

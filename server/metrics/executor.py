@@ -7,9 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import Dialect, Select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from server.metrics.native import NativeStatement, fetch_native, native_statement
 from server.metrics.planner import Plan, plan_query
 from server.metrics.query import Query
 from server.metrics.results import QueryResult
@@ -52,6 +53,8 @@ class CompiledQueries:
     plans: list[Plan]
     units: list[Statement | SharedScan]
     selects: list[Select[Any] | CompiledScan]
+    # On PostgreSQL, the same statements as asyncpg runs them (native.py).
+    native: list[NativeStatement] | None = None
 
 
 # Dashboards repeat the same queries (same periods, scopes, fields): building the SQL expressions
@@ -66,10 +69,12 @@ def compile_queries(
     split_metrics: bool,
     share_scans: bool,
     rollups: bool = False,
+    dialect: Dialect | None = None,
 ) -> CompiledQueries:
     unique = tuple(dict.fromkeys(queries))
     cache = registry.compiled_plans
-    key = (unique, split_metrics, share_scans, rollups)
+    native = dialect is not None and dialect.name == "postgresql"
+    key = (unique, split_metrics, share_scans, rollups, native)
     found = cache.pop(key, None)
     if found is None:
         plans = [
@@ -88,6 +93,11 @@ def compile_queries(
             for u in units
         ]
         found = CompiledQueries(plans, units, selects)
+        if native:
+            assert dialect is not None
+            found = CompiledQueries(
+                plans, units, selects, [native_statement(_select(s), dialect) for s in selects]
+            )
         while len(cache) >= COMPILED_PLANS_KEPT:
             del cache[next(iter(cache))]
     cache[key] = found
@@ -112,15 +122,18 @@ async def run_queries(
     with GROUPING SETS (shared_scans.py). `rollups`: statements that a rollup answers exactly
     read it (rollups.py). `concurrent_statements`: how many run at once (None: all)."""
     compiled = compile_queries(
-        queries, registry, split_metrics=split_metrics, share_scans=share_scans, rollups=rollups
+        queries,
+        registry,
+        split_metrics=split_metrics,
+        share_scans=share_scans,
+        rollups=rollups,
+        dialect=engine.dialect,
     )
     running = asyncio.Semaphore(concurrent_statements or len(compiled.selects) or 1)
-    fetched = await asyncio.gather(
-        *(
-            _fetch(engine, s.select if isinstance(s, CompiledScan) else s, running)
-            for s in compiled.selects
-        )
-    )
+    statements: list[Select[Any]] | list[NativeStatement] = compiled.native or [
+        _select(s) for s in compiled.selects
+    ]
+    fetched = await asyncio.gather(*(_fetch(engine, s, running) for s in statements))
     rows_of: dict[int, list[Any]] = {}  # id(statement) -> its rows
     for unit, select, rows in zip(compiled.units, compiled.selects, fetched, strict=True):
         if isinstance(unit, SharedScan):
@@ -135,11 +148,14 @@ async def run_queries(
     }
 
 
-async def _fetch(engine: AsyncEngine, select: Select[Any], running: asyncio.Semaphore) -> list[Any]:
+def _select(unit: Select[Any] | CompiledScan) -> Select[Any]:
+    return unit.select if isinstance(unit, CompiledScan) else unit
+
+
+async def _fetch(
+    engine: AsyncEngine, statement: Select[Any] | NativeStatement, running: asyncio.Semaphore
+) -> list[Any]:
     async with running, engine.connect() as connection:
-        if engine.dialect.name == "postgresql":
-            # A lone SELECT needs no transaction: without one, asyncpg sends no BEGIN before it
-            # and no ROLLBACK when the connection goes back to the pool (39 socket writes per
-            # survey dashboard become 17; 10-30% more dashboards per second in process).
-            await connection.execution_options(isolation_level="AUTOCOMMIT")
-        return list((await connection.execute(select)).all())
+        if isinstance(statement, NativeStatement):
+            return await fetch_native(connection, statement)
+        return list((await connection.execute(statement)).all())

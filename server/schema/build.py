@@ -31,11 +31,12 @@ from server.errors import UserError
 from server.plugins import registry
 from server.schema.cost import CostEstimator
 from server.schema.depth import depth_rule
+from server.schema.execution import ExecutionContext
 from server.schema.plugin_records import plugin_record_query
 from server.schema.records.root import RecordQuery
 from server.schema.report.filter import DIMENSIONS
+from server.schema.report.metric_fields import resolve_metric_fields_directly
 from server.schema.report.root import ReportQuery
-from server.schema.slicing import SlicedExecutionContext
 from server.schema.strings import check_strings
 from server.settings import Limits, Settings, load_settings
 
@@ -101,7 +102,7 @@ def internal_error(error: BaseException, where: str) -> str:
 def timed_out(error: BaseException) -> bool:
     """Whether the statement timeout stopped the statement: PostgreSQL's SQLSTATE 57014, or
     SQLite's "interrupted" (see server.db.engine)."""
-    original = getattr(error, "orig", None)
+    original = getattr(error, "orig", error)  # SQLAlchemy's wrapper, or asyncpg's own error
     if getattr(original, "sqlstate", None) == "57014":
         return True
     return type(original).__name__ == "OperationalError" and str(original) == "interrupted"
@@ -191,7 +192,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
 
     schema = RapportSchema(
         query=compose_query(query_parts()),
-        execution_context_class=SlicedExecutionContext,
+        execution_context_class=ExecutionContext,
         extensions=[
             *limit_extensions(limits),
             # Dashboards send the same documents again and again: parse and validate them once.
@@ -202,6 +203,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             partial(MaskUnexpectedErrors, limits),
         ],
     )
+    resolve_metric_fields_directly(schema._schema)
     # Read back from SDL: the estimator needs only field types, arguments and their defaults.
     estimator = CostEstimator(graphql.build_schema(schema.as_str()), DIMENSIONS, limits)
     return schema
