@@ -54,11 +54,12 @@ async def heavy(database_url: str, engine: AsyncEngine) -> str:
 async def test_the_deadline_stops_a_request_and_names_the_limit(
     database_url: str, heavy: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    settings = Settings(database_url=database_url, limits=Limits(deadline_seconds=0.05))
+    # 0.01 s: on SQLite the whole report took under 0.05 s in a CI run once it got faster
+    settings = Settings(database_url=database_url, limits=Limits(deadline_seconds=0.01))
     async with api(database_url, settings=settings) as client:
         started = time.perf_counter()
         assert await client.errors(HEAVY, token=heavy) == [
-            "deadline: the request ran over the limit of 0.05 s"
+            "deadline: the request ran over the limit of 0.01 s"
         ]
         assert time.perf_counter() - started < 5  # a loaded machine: far under the report's time
         if client.engine.dialect.name == "postgresql":
@@ -80,7 +81,7 @@ async def test_the_deadline_stops_a_request_and_names_the_limit(
             async with client.engine.connect() as connection:
                 assert await connection.scalar(text("SELECT count(*) FROM inboxes")) == 1
             assert time.perf_counter() - started < 1
-    assert "deadline: a request ran over 0.05 s" in caplog.text
+    assert "deadline: a request ran over 0.01 s" in caplog.text
 
 
 async def test_a_heavy_report_does_not_hold_up_light_requests(
