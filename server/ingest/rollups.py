@@ -10,7 +10,7 @@ which reports default to.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -24,8 +24,10 @@ from sqlalchemy import (
     insert,
     literal,
     select,
+    text,
     type_coerce,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.db import tables
@@ -101,6 +103,21 @@ async def rebuild_account(connection: AsyncConnection, account: str) -> None:
 async def rebuild_accounts(connection: AsyncConnection, accounts: Iterable[str]) -> None:
     for account in accounts:
         await rebuild_account(connection, account)
+
+
+def count_stored_ratings(connection: Connection, names: Collection[str]) -> None:
+    """Count every stored rating into the named rollups (migrations, which run synchronously;
+    a rollup counted from another needs that one named too or already counted)."""
+    chosen = [rollup for rollup in ROLLUPS if rollup.name in names]
+    spans = connection.execute(
+        text(
+            "SELECT r.account_id, a.timezone, min(r.created_at), max(r.created_at) "
+            "FROM ratings AS r JOIN accounts AS a ON a.id = r.account_id GROUP BY 1, 2"
+        )
+    ).all()
+    for account, timezone, low, high in spans:
+        for statement in refresh_statements(account, timezone, low, high, chosen):
+            connection.execute(statement)
 
 
 def refresh_statements(

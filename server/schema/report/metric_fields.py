@@ -63,15 +63,13 @@ def resolve_metric_fields_directly(schema: GraphQLSchema) -> None:
     extensions: about half the time of a metric field, none of which such a field uses, and a
     year's day series has 365 of them per metric asked.
     """
-    for named in schema.type_map.values():
-        for field in (
-            getattr(named, "fields", {}).values() if isinstance(named, GraphQLObjectType) else ()
-        ):
-            definition = (field.extensions or {}).get("strawberry-definition")
-            resolver = getattr(definition, "base_resolver", None)
-            direct = getattr(getattr(resolver, "wrapped_func", None), "direct", None)
-            if direct is not None and not field.args:
-                field.resolve = direct
+    objects = [t for t in schema.type_map.values() if isinstance(t, GraphQLObjectType)]
+    for field in (field for named in objects for field in named.fields.values()):
+        definition = (field.extensions or {}).get("strawberry-definition")
+        resolver = getattr(definition, "base_resolver", None)
+        direct = getattr(getattr(resolver, "wrapped_func", None), "direct", None)
+        if direct is not None and not field.args:
+            field.resolve = direct
 
 
 def with_metrics(grouping_of: GroupingOf) -> Callable[[T], T]:

@@ -53,18 +53,7 @@ def downgrade() -> None:
 
 
 def _count_existing_ratings() -> None:
-    from server.ingest.rollups import refresh_statements
-    from server.metrics.rollups import ROLLUPS as CURRENT
+    from server.ingest.rollups import count_stored_ratings
 
-    # the rollups of this revision only: later ones are created (and counted) by theirs
-    created = [rollup for rollup in CURRENT if rollup.name in ROLLUPS]
-    connection = op.get_bind()
-    spans = connection.execute(
-        sa.text(
-            "SELECT r.account_id, a.timezone, min(r.created_at), max(r.created_at) "
-            "FROM ratings AS r JOIN accounts AS a ON a.id = r.account_id GROUP BY 1, 2"
-        )
-    ).all()
-    for account, timezone, low, high in spans:
-        for statement in refresh_statements(account, timezone, low, high, created):
-            connection.execute(statement)
+    # this revision's rollups only: later ones are created (and counted) by theirs
+    count_stored_ratings(op.get_bind(), ROLLUPS)

@@ -43,17 +43,6 @@ def downgrade() -> None:
 
 
 def _count_existing_ratings() -> None:
-    from server.ingest.rollups import refresh_statements
-    from server.metrics.rollups import ROLLUPS
+    from server.ingest.rollups import count_stored_ratings
 
-    yearly = [rollup for rollup in ROLLUPS if rollup.name == NAME]
-    connection = op.get_bind()
-    spans = connection.execute(
-        sa.text(
-            "SELECT r.account_id, a.timezone, min(r.created_at), max(r.created_at) "
-            "FROM ratings AS r JOIN accounts AS a ON a.id = r.account_id GROUP BY 1, 2"
-        )
-    ).all()
-    for account, timezone, low, high in spans:
-        for statement in refresh_statements(account, timezone, low, high, yearly):
-            connection.execute(statement)
+    count_stored_ratings(op.get_bind(), [NAME])
