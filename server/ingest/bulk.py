@@ -4,6 +4,8 @@
   table that is empty when its file starts gets its secondary indexes built after its rows are
   in (one sorted build instead of millions of random inserts). The drop and the rebuild are in
   the file's transaction, so an interrupted import leaves the indexes as they were.
+- PostgreSQL: a table that is empty when its file starts is loaded in bulk
+  (server.ingest.fresh_postgres).
 - Both: statistics refreshed (ANALYZE) for the tables a file changed substantially, inside its
   transaction, so the first reports after an import are planned for the data they read.
 """
@@ -37,18 +39,33 @@ async def prepare(connection: AsyncConnection) -> None:
     await connection.commit()  # the pragmas' implicit transaction, if any
 
 
+async def is_empty(connection: AsyncConnection, table: Table) -> bool:
+    stored = await connection.execute(select(literal(1)).select_from(table).limit(1))
+    return stored.first() is None
+
+
+# PostgreSQL memory for one import transaction's sorts and hashes (window functions over a
+# file's messages, GROUP BYs over its conversations) and index builds; the defaults (4 MB,
+# 64 MB) send them to disk. Set for the transaction only.
+_POSTGRES_SETTINGS = {"work_mem": "256MB", "maintenance_work_mem": "512MB"}
+
+
+async def tune(connection: AsyncConnection) -> None:
+    """Set up the file's transaction (call first in it)."""
+    if connection.dialect.name == "postgresql":
+        for name, value in _POSTGRES_SETTINGS.items():
+            await connection.exec_driver_sql(f"SET LOCAL {name} = '{value}'")
+
+
 class DeferredIndexes:
-    """SQLite: the secondary indexes of an empty table, dropped until its rows are written."""
+    """SQLite: the secondary indexes of an empty table, dropped until its rows are written
+    (PostgreSQL loads an empty table in bulk instead: server.ingest.fresh_postgres)."""
 
     def __init__(self) -> None:
         self._definitions: list[str] = []
 
-    async def drop_if_empty(self, connection: AsyncConnection, table: Table) -> None:
-        if connection.dialect.name != "sqlite":
-            return
-        stored = await connection.execute(select(literal(1)).select_from(table).limit(1))
-        if stored.first() is not None:
-            return
+    async def drop(self, connection: AsyncConnection, table: Table) -> None:
+        assert connection.dialect.name == "sqlite"
         # sql is NULL for the indexes of primary keys and unique constraints: those stay.
         result: CursorResult[str, str] = await connection.exec_driver_sql(
             "SELECT name, sql FROM sqlite_master "

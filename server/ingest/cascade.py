@@ -59,7 +59,9 @@ _STAGE_INPUTS = frozenset({"conversation_id", "pipeline", "stage", "entered_at"}
 class Cascade:
     """What the changes written in one transaction invalidate, until settled."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, computed: frozenset[str] = frozenset()) -> None:
+        """`computed`: derived columns the file's writer computed for the rows it wrote."""
+        self._responses_known = "response_seconds" in computed
         self._pending: dict[tuple[str, Dependent], set[Key]] = defaultdict(set)
         self._replies: set[Key] = set()
         self._stages: set[Key] = set()
@@ -89,7 +91,7 @@ class Cascade:
                 keys = self._pending.pop((parent, dependent), set())
                 if keys:
                     await self._rederive(connection, dependent, keys)
-        await refresh_replies(connection, self._replies)
+        await refresh_replies(connection, self._replies, responses=not self._responses_known)
         await refresh_stage_intervals(connection, self._stages)
         self._replies.clear()
         self._stages.clear()

@@ -18,7 +18,7 @@ from server.ingest.read import CsvReader
 from server.ingest.rejects import Rejects
 from server.ingest.report import FileReport
 from server.ingest.worker import batches_from_worker
-from server.ingest.write import NewAccounts, write_changes
+from server.ingest.write import open_writer
 
 # Files from this size on are read in a worker process: starting one costs about half a second,
 # which a large file repays many times over.
@@ -39,6 +39,7 @@ async def load_file(
         async with engine.connect() as connection:
             await bulk.prepare(connection)
             async with connection.begin() as transaction:
+                await bulk.tune(connection)
                 with FileProgress(spec.name, reader.size, enabled=progress) as bar:
                     source = _batches(engine, reader, directory, skip_invalid)
                     async with aclosing(source):
@@ -66,22 +67,19 @@ async def _write(
 ) -> bool:
     """Write the batches, then what they invalidate; False when the file is not to be kept
     (an invalid row without --skip-invalid, which is when there are no `rejects`)."""
-    cascade = Cascade()
-    new_accounts = NewAccounts(spec.table)
-    indexes = bulk.DeferredIndexes()
-    await indexes.drop_if_empty(connection, spec.table)
+    writer = await open_writer(connection, spec.table)
+    cascade = Cascade(computed=writer.computed)
     async for batch in source:
         _tally(batch, report, rejects)
         if batch.rows:
-            all_new = await new_accounts.all_new(connection, batch.rows)
-            changes = await write_changes(connection, spec.table, batch.rows, all_new=all_new)
+            changes = await writer.write(connection, batch.rows)
             report.changed += len(changes)
             cascade.note(spec.entity, changes)
         bar.advance(batch.bytes_read, report.rows + report.rejected)
     if report.rejected and rejects is None:
         return False
-    bar.stage("indexing")
-    await indexes.rebuild(connection)
+    bar.stage("writing")
+    await writer.finish(connection)
     bar.stage("deriving")
     await cascade.settle(connection)
     if report.changed >= bulk.ANALYZE_ROWS:

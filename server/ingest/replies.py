@@ -20,21 +20,23 @@ from server.ingest.keyset import Key, key_table
 # answers. The index on (account, conversation, created_at) serves most of it.
 _THREAD_ORDER = "m.created_at, CASE WHEN m.author_type = 'customer' THEN 0 ELSE 1 END, m.id"
 
+# Each message's segment: the human replies before it in its conversation's thread.
+_SEGMENT = f"""coalesce(sum(CASE WHEN m.is_human_reply THEN 1 ELSE 0 END) OVER (
+    PARTITION BY m.account_id, m.conversation_id ORDER BY {_THREAD_ORDER}
+    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)"""
+# A human reply's wait, over rows that have their segment.
+_RESPONSE = f"""CASE WHEN is_human_reply THEN CAST(created_at - min(
+    CASE WHEN author_type = 'customer' THEN created_at END
+) OVER (PARTITION BY account_id, conversation_id, segment) AS DOUBLE PRECISION) / {MICROS} END"""
+
 _MESSAGES = f"""
 WITH segmented AS (
     SELECT m.account_id, m.conversation_id, m.id, m.author_type, m.is_human_reply, m.created_at,
-           coalesce(sum(CASE WHEN m.is_human_reply THEN 1 ELSE 0 END) OVER (
-               PARTITION BY m.account_id, m.conversation_id ORDER BY {_THREAD_ORDER}
-               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS segment
+           {_SEGMENT} AS segment
     FROM messages AS m
     JOIN {{keys}} AS k ON m.account_id = k.account_id AND m.conversation_id = k.id
 ), timed AS (
-    SELECT account_id, id,
-           CASE WHEN is_human_reply THEN CAST(created_at - min(
-               CASE WHEN author_type = 'customer' THEN created_at END
-           ) OVER (PARTITION BY account_id, conversation_id, segment) AS DOUBLE PRECISION)
-           / {MICROS} END AS seconds
-    FROM segmented
+    SELECT account_id, id, {_RESPONSE} AS seconds FROM segmented
 )
 UPDATE messages SET response_seconds = timed.seconds
 FROM timed
@@ -63,12 +65,27 @@ WHERE conversations.account_id = stats.account_id AND conversations.id = stats.i
 """
 
 
-async def refresh_replies(connection: AsyncConnection, keys: Iterable[Key]) -> None:
-    """Recompute the reply stats of these conversations from all their stored messages."""
+def with_response_seconds(staging: str, names: Iterable[str]) -> str:
+    """A SELECT of the `names` columns of the messages in table `staging`, then the response
+    seconds of each: for messages of conversations that have no others stored, which are then
+    timed as they are written (server.ingest.fresh_postgres)."""
+    columns = ", ".join(f'"{name}"' for name in names)
+    return (
+        f"SELECT {columns}, {_RESPONSE} AS response_seconds "
+        f"FROM (SELECT m.*, {_SEGMENT} AS segment FROM {staging} AS m) AS segmented"
+    )
+
+
+async def refresh_replies(
+    connection: AsyncConnection, keys: Iterable[Key], *, responses: bool = True
+) -> None:
+    """Recompute the reply stats of these conversations from all their stored messages; with
+    `responses` False, only the conversations' (their messages' response seconds are known)."""
     keys = set(keys)
     if not keys:
         return
     table = await key_table(connection, "ingest_reply_keys", keys)
     distinct = "IS DISTINCT FROM" if connection.dialect.name == "postgresql" else "IS NOT"
-    for statement in (_MESSAGES, _CONVERSATIONS):
+    statements = (_MESSAGES, _CONVERSATIONS) if responses else (_CONVERSATIONS,)
+    for statement in statements:
         await connection.exec_driver_sql(statement.format(keys=table, distinct=distinct))

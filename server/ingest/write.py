@@ -11,20 +11,66 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import cache
 from operator import itemgetter
+from typing import Protocol
 
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.ingest import write_postgres
+from server.ingest import bulk, write_postgres
 from server.ingest.files import Record
+from server.ingest.fresh_postgres import FreshTable
 from server.ingest.query import chunks, select_by_keys
 from server.ingest.write_common import Change, defaulted, key_getter, key_names, scalar_default
 
 # Rows per executemany: large enough to amortise each round trip, small enough for memory.
 WRITE_CHUNK = 5000
 
-__all__ = ["Change", "NewAccounts", "write_changes"]
+__all__ = ["Change", "Writer", "open_writer", "write_changes"]
+
+
+class Writer(Protocol):
+    """Where the batches of one file go, in its transaction."""
+
+    # Derived columns the writer computes itself for the rows it writes (the cascade need not).
+    computed: frozenset[str]
+
+    async def write(self, connection: AsyncConnection, rows: Sequence[Record]) -> list[Change]:
+        """Write a batch; returns its rows that are new or changed, with the rows before."""
+        ...
+
+    async def finish(self, connection: AsyncConnection) -> None:
+        """Complete the table after the last batch (not called when the file is not kept)."""
+        ...
+
+
+async def open_writer(connection: AsyncConnection, table: Table) -> Writer:
+    """The writer of a file for `table`: bulk when the table is empty at the file's start."""
+    empty = await bulk.is_empty(connection, table)
+    if empty and connection.dialect.name == "postgresql":
+        return FreshTable(table)
+    upserts = Upserts(table)
+    if empty:
+        await upserts.indexes.drop(connection, table)
+    return upserts
+
+
+class Upserts:
+    """Rows compared with the stored ones by key, those that differ upserted batch by batch."""
+
+    computed: frozenset[str] = frozenset()
+
+    def __init__(self, table: Table) -> None:
+        self._table = table
+        self._new_accounts = NewAccounts(table)
+        self.indexes = bulk.DeferredIndexes()
+
+    async def write(self, connection: AsyncConnection, rows: Sequence[Record]) -> list[Change]:
+        all_new = await self._new_accounts.all_new(connection, rows)
+        return await write_changes(connection, self._table, rows, all_new=all_new)
+
+    async def finish(self, connection: AsyncConnection) -> None:
+        await self.indexes.rebuild(connection)
 
 
 class NewAccounts:

@@ -8,13 +8,12 @@ comparing in SQL means a re-import sends no stored rows back unless they changed
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import cache
 from operator import itemgetter
 
 from sqlalchemy import Table, literal, select, text
 from sqlalchemy import column as sql_column
-from sqlalchemy import table as sql_table
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -54,14 +53,22 @@ async def _stage(
         f'AS SELECT * FROM "{table.name}" WITH NO DATA'
     )
     await connection.exec_driver_sql(f'TRUNCATE "{staging}"')
+    values = itemgetter(*names)  # rows hold a key and a value at least: tuples
+    await copy_rows(connection, staging, names, map(values, rows))
+    return staging
+
+
+async def copy_rows(
+    connection: AsyncConnection,
+    table: str,
+    names: Sequence[str],
+    records: Iterable[tuple[object, ...]],
+) -> None:
+    """COPY (binary) the records, tuples of the `names` columns' values, into `table`."""
     raw = await connection.get_raw_connection()
     driver = raw.driver_connection
     assert driver is not None
-    values = itemgetter(*names)  # rows hold a key and a value at least: tuples
-    await driver.copy_records_to_table(
-        staging, records=[values(row) for row in rows], columns=list(names)
-    )
-    return staging
+    await driver.copy_records_to_table(table, records=records, columns=list(names))
 
 
 @cache
@@ -79,14 +86,16 @@ def _compare(table: Table, names: tuple[str, ...], staging: str) -> str:
 
 
 @cache
+def insert_from(table: Table, names: tuple[str, ...], source: str) -> str:
+    """INSERT the `names` columns of the rows of `source` (a table, or a subquery with its
+    alias), the columns they lack taking their defaults."""
+    return _render(_insert(table, names, source))
+
+
+@cache
 def _upsert(table: Table, names: tuple[str, ...], staging: str) -> str:
     """INSERT the staged rows … ON CONFLICT DO UPDATE only where a value differs."""
-    source = sql_table(staging, *(sql_column(name) for name in names))
-    missing = defaulted(table, names)
-    defaults = [literal(scalar_default(table, name)) for name in missing]
-    statement = postgresql.insert(table).from_select(
-        [*names, *missing], select(*source.c, *defaults)
-    )
+    statement = _insert(table, names, f'"{staging}"')
     keys = key_names(table)
     values = [name for name in names if name not in keys]
     if values:
@@ -98,5 +107,16 @@ def _upsert(table: Table, names: tuple[str, ...], staging: str) -> str:
         )
     else:
         statement = statement.on_conflict_do_nothing(index_elements=keys)
+    return _render(statement)
+
+
+def _insert(table: Table, names: tuple[str, ...], source: str) -> postgresql.Insert:
+    missing = defaulted(table, names)
+    defaults = [literal(scalar_default(table, name)) for name in missing]
+    rows = select(*(sql_column(name) for name in names), *defaults).select_from(text(source))
+    return postgresql.insert(table).from_select([*names, *missing], rows)
+
+
+def _render(statement: postgresql.Insert) -> str:
     dialect = postgresql.asyncpg.dialect()
     return str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
