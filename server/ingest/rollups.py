@@ -134,7 +134,7 @@ def refresh_statements(
     last = from_micros(high).astimezone(tz).date()
     statements: list[Executable] = []
     # A rollup counted from another is refreshed after it.
-    for rollup in sorted(rollups, key=lambda r: r.counted_from is not None):
+    for rollup in sorted(rollups, key=_depth):
         start, end = unit_start(first, rollup.grain), unit_end(last, rollup.grain)
         period = Period(start, end, timezone)
         statements.append(_clear(rollup, account, period))
@@ -143,6 +143,11 @@ def refresh_statements(
         else:
             statements.append(_count_rollup(rollup, rollup.counted_from, account, period))
     return statements
+
+
+def _depth(rollup: Rollup) -> int:
+    """How many rollups it is counted through from the ratings."""
+    return 0 if rollup.counted_from is None else 1 + _depth(rollup.counted_from)
 
 
 def _clear(rollup: Rollup, account: str, period: Period) -> Executable:
@@ -190,14 +195,16 @@ def _count_rollup(rollup: Rollup, source: Rollup, account: str, period: Period) 
     """The rollup's rows as the sums of its finer `source`'s (refreshed just before)."""
     table, finer = rollup.table, source.table
     unit = finer.c[source.column]
-    starts = [day_number(bucket.start) for bucket in period.buckets(rollup.grain)]
-    # the first day of the unit holding each of the source's units
-    following = zip(starts, starts[1:], strict=False)
-    coarse: Any = (
-        case(*[(unit < after, start) for start, after in following], else_=starts[-1])
-        if len(starts) > 1
-        else literal(starts[0], Integer)
-    )
+    coarse: Any = unit
+    if rollup.grain is not source.grain:
+        starts = [day_number(bucket.start) for bucket in period.buckets(rollup.grain)]
+        # the first day of the unit holding each of the source's units
+        following = zip(starts, starts[1:], strict=False)
+        coarse = (
+            case(*[(unit < after, start) for start, after in following], else_=starts[-1])
+            if len(starts) > 1
+            else literal(starts[0], Integer)
+        )
     kept = _kept(rollup)
     rows = (
         select(

@@ -47,8 +47,9 @@ class Rollup:
     table: Table
     grain: Granularity  # DAY, MONTH, QUARTER or YEAR
     fact: Fact = RATINGS
-    # A rollup with the same columns and a finer grain, which it is counted from (cheaper than
-    # the ratings: a year of one account's ratings is a few thousand rows of its quarters).
+    # A rollup with these columns (and maybe more) and the same or a finer grain, which it is
+    # counted from: cheaper than the ratings (a year of one account's ratings is a few thousand
+    # rows of its quarters), and the local day of each rating is computed once, not per rollup.
     counted_from: Rollup | None = None
 
     @property
@@ -74,20 +75,24 @@ class Rollup:
         )
 
 
-_USER_QUARTERS = Rollup(tables.rating_user_quarters, Granularity.QUARTER)
+# Counted from the ratings; the others are counted from them.
+_CHANNEL_DAYS = Rollup(tables.rating_channel_days, Granularity.DAY)
+_USER_MONTHS = Rollup(tables.rating_user_months, Granularity.MONTH)
+_DAYS = Rollup(tables.rating_days, Granularity.DAY, counted_from=_CHANNEL_DAYS)
+_USER_QUARTERS = Rollup(tables.rating_user_quarters, Granularity.QUARTER, counted_from=_USER_MONTHS)
 
 # Smallest first: groups of acme's 630k ratings of 2026 on the peer benchmark, each with survey,
 # score and inbox (docs/performance.md): 2.2k per month, 9.5k per month and channel, 17k per year
 # and user, 50k per quarter and user, 56k per day, 101k per month and user (309k per day), 135k
 # per day and channel.
 ROLLUPS: tuple[Rollup, ...] = (
-    Rollup(tables.rating_months, Granularity.MONTH),
-    Rollup(tables.rating_channel_months, Granularity.MONTH),
+    Rollup(tables.rating_months, Granularity.MONTH, counted_from=_DAYS),
+    Rollup(tables.rating_channel_months, Granularity.MONTH, counted_from=_CHANNEL_DAYS),
     Rollup(tables.rating_user_years, Granularity.YEAR, counted_from=_USER_QUARTERS),
     _USER_QUARTERS,
-    Rollup(tables.rating_days, Granularity.DAY),
-    Rollup(tables.rating_user_months, Granularity.MONTH),
-    Rollup(tables.rating_channel_days, Granularity.DAY),
+    _DAYS,
+    _USER_MONTHS,
+    _CHANNEL_DAYS,
 )
 
 
