@@ -1,0 +1,69 @@
+"""The bulk path of an import (a table empty when its file starts: loaded in one INSERT on
+PostgreSQL, its indexes built afterwards on SQLite, response times computed as messages are
+inserted) and the upsert path (rows compared with stored ones, changes cascaded) store the same
+thing: importing changed data into a fresh database gives, table for table and column for column,
+what importing the original data and then the changed data gives.
+
+The data is test_ingest_derived's: every kind of change a re-import can make.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from server.db import tables
+from server.ingest import import_directory
+from tests.test_ingest_derived import changed_data, first_data
+
+# Every table an import writes, rollups and derived tables included.
+IMPORTED = [
+    table
+    for table in tables.metadata.sorted_tables
+    if table.name not in {"api_tokens", "alembic_version"}
+]
+
+
+async def dump(engine: AsyncEngine) -> dict[str, list[tuple[object, ...]]]:
+    async with engine.connect() as connection:
+        return {
+            table.name: sorted(
+                (tuple(row) for row in await connection.execute(select(table))), key=repr
+            )
+            for table in IMPORTED
+        }
+
+
+async def empty(engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:
+        for table in reversed(IMPORTED):
+            await connection.execute(delete(table))
+
+
+@pytest.mark.parametrize("seed", [3])
+async def test_bulk_and_upsert_paths_store_the_same_tables(
+    engine: AsyncEngine, tmp_path: Path, seed: int
+) -> None:
+    random_ = random.Random(seed)
+    first = first_data(random_)
+    first.write(tmp_path / "first")
+    changed = changed_data(random_, first)
+    changed.write(tmp_path / "changed")
+
+    assert await import_directory(engine, tmp_path / "first", progress=False)
+    assert await import_directory(engine, tmp_path / "changed", progress=False)
+    upserted = await dump(engine)
+
+    await empty(engine)
+    assert all(not rows for rows in (await dump(engine)).values())
+    assert await import_directory(engine, tmp_path / "changed", progress=False)
+    bulk = await dump(engine)
+
+    derived = ("messages", "conversations", "stage_intervals", "rating_days", "rating_user_years")
+    assert all(bulk[name] for name in derived)
+    for table in IMPORTED:
+        assert bulk[table.name] == upserted[table.name], table.name
