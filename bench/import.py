@@ -8,7 +8,9 @@ Data sets: each `--data DIR` (for instance the peer benchmark's, written by
 real command line into a fresh SQLite file and, with `--postgres URL`, into a fresh PostgreSQL
 database `rapport_import_bench` created (and dropped afterwards) on that server; `URL` names the
 maintenance database to connect to, which is left alone. Then the same folder is imported again:
-nothing changed, so nothing is written.
+nothing changed, so nothing is written, and the files are recognised by their fingerprints
+(server.ingest.unchanged); then once more with the fingerprints forgotten, so every row is read,
+validated, derived and compared.
 
 Printed per run: rows/s of each file as the command reports it, and overall (rows over the wall
 time of the whole command, start-up and migrations included), with the CPU seconds the command
@@ -135,6 +137,26 @@ def drop_postgres(maintenance_url: str) -> None:
     )
 
 
+def forget_fingerprints(url: str) -> None:
+    """Make the next import read every file (server.ingest.unchanged skips the same bytes)."""
+    import asyncio
+
+    from sqlalchemy import delete
+
+    from server.db.engine import create_engine
+    from server.db.tables import imported_files
+
+    async def forget() -> None:
+        engine = create_engine(url)
+        try:
+            async with engine.begin() as connection:
+                await connection.execute(delete(imported_files))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(forget())
+
+
 def demo_data(directory: Path, console: Console) -> Path:
     from server.demo.generate import generate_csv
     from server.demo.sizes import SIZES
@@ -170,7 +192,9 @@ def main() -> None:
                 else:
                     url = fresh_postgres(arguments.postgres)
                 try:
-                    for kind in ("initial", "no change"):
+                    for kind in ("initial", "no change", "no change, read in full"):
+                        if kind == "no change, read in full":
+                            forget_fingerprints(url)
                         run = rapport_import(directory, url, f"{label} → {database}, {kind}")
                         show(run, console)
                 finally:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.db import tables
@@ -386,8 +386,18 @@ async def test_derived_values_follow_every_kind_of_change(
     assert await import_directory(engine, tmp_path / "second", progress=False)
     assert await stored(engine) == expected(data)
 
+    # The same files again: recognised by their fingerprints and not read.
     capsys.readouterr()
+    assert await import_directory(engine, tmp_path / "second", progress=False)
+    summaries = capsys.readouterr().err.splitlines()
+    assert all("unchanged since its last import" in line for line in summaries), summaries
+    assert await stored(engine) == expected(data)
+
+    # Without the fingerprints, every row is read, derived and compared: nothing differs.
+    async with engine.begin() as connection:
+        await connection.execute(delete(tables.imported_files))
     assert await import_directory(engine, tmp_path / "second", progress=False)
     assert await stored(engine) == expected(data)
     summaries = capsys.readouterr().err.splitlines()
     assert all("(0 new or changed)" in line for line in summaries), summaries
+    assert not any("unchanged" in line for line in summaries), summaries

@@ -332,3 +332,14 @@ api_tokens = Table(
     Column("created_at", Timestamp, nullable=False),
     Column("revoked_at", Timestamp),
 )
+
+# The files imported last, by name, when they were imported without a rejected row: a re-import
+# of the same bytes by the same importer changes nothing, so it is skipped
+# (server.ingest.unchanged).
+imported_files = Table(
+    "imported_files",
+    metadata,
+    Column("name", String, primary_key=True),  # the CSV file's name, e.g. messages.csv
+    Column("fingerprint", String, nullable=False),  # sha256 hex: bytes, declaration, importer
+    Column("rows", BigInteger, nullable=False),  # its rows, all imported
+)

@@ -9,7 +9,7 @@ from time import perf_counter
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from server.ingest import bulk
+from server.ingest import bulk, unchanged
 from server.ingest.cascade import Cascade
 from server.ingest.files import CsvFile
 from server.ingest.produce import Batch, batches
@@ -30,23 +30,32 @@ async def load_file(
 ) -> FileReport:
     """Import one open file. Nothing of it is visible until it all is: the transaction commits
     after the last row and the derived values it changes, so a killed import loses nothing that
-    was reported as written, and running it again completes it."""
+    was reported as written, and running it again completes it. A file with the same bytes as
+    its last import (server.ingest.unchanged) is not read again."""
     spec = reader.spec
     report = FileReport(spec.name)
-    rejects = Rejects(directory, spec.name, reader.header) if skip_invalid else None
     started = perf_counter()
+    print_ = unchanged.fingerprint(directory / spec.name, spec)
+    rejects = Rejects(directory, spec.name, reader.header) if skip_invalid else None
     try:
         async with engine.connect() as connection:
             await bulk.prepare(connection)
             async with connection.begin() as transaction:
-                await bulk.tune(connection)
-                with FileProgress(spec.name, reader.size, enabled=progress) as bar:
-                    source = _batches(engine, reader, directory, skip_invalid)
-                    async with aclosing(source):
-                        report.written = await _write(
-                            connection, source, spec, report, rejects, bar
-                        )
-                    if not report.written:
+                known = await unchanged.imported_rows(connection, spec.name, print_)
+                if known is not None:
+                    report.rows, report.written, report.unchanged = known, True, True
+                else:
+                    await bulk.tune(connection)
+                    with FileProgress(spec.name, reader.size, enabled=progress) as bar:
+                        source = _batches(engine, reader, directory, skip_invalid)
+                        async with aclosing(source):
+                            report.written = await _write(
+                                connection, source, spec, report, rejects, bar
+                            )
+                    if report.written:
+                        whole = print_ if not report.rejected else None
+                        await unchanged.remember(connection, spec.name, whole, report.rows)
+                    else:
                         await transaction.rollback()
     finally:
         if rejects is not None:

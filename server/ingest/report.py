@@ -18,6 +18,7 @@ class FileReport:
     rejected: int = 0  # invalid rows
     seconds: float = 0.0
     written: bool = False
+    unchanged: bool = False  # the same bytes as its last import: not read again
     rejects: Path | None = None
     problems: list[str] = field(default_factory=list)
     problem_count: int = 0
@@ -45,6 +46,8 @@ class FileReport:
         rejected = f"{self.rejected:,} rejected"
         if self.rejects is not None and self.rejected:
             rejected += f" (see {self.rejects})"
+        if self.unchanged:
+            rejected += ", unchanged since its last import"
         return (
             f"{self.name}: {_rows(self.rows)} imported ({self.changed:,} new or changed), "
             f"{rejected}, {rate:,.0f} rows/s"
