@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 from pathlib import Path
@@ -17,12 +18,15 @@ from server.ingest.progress import FileProgress
 from server.ingest.read import CsvReader
 from server.ingest.rejects import Rejects
 from server.ingest.report import FileReport
-from server.ingest.worker import batches_from_worker
+from server.ingest.worker import batches_from_workers
 from server.ingest.write import open_writer
 
 # Files from this size on are read in a worker process: starting one costs about half a second,
 # which a large file repays many times over.
 WORKER_BYTES = 8 * 1024 * 1024
+# Worker processes per large file, one per core up to 4. Each reads the whole file but validates
+# and derives only every WORKERS-th chunk, the bulk of the work.
+WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 
 async def load_file(
@@ -114,8 +118,12 @@ async def _batches(
 ) -> AsyncGenerator[Batch, None]:
     """Batches read on a connection of their own, which sees what earlier files committed."""
     if reader.size >= WORKER_BYTES:
-        source = batches_from_worker(
-            engine, directory / reader.spec.name, reader.spec.name, skip_invalid=skip_invalid
+        source = batches_from_workers(
+            engine,
+            directory / reader.spec.name,
+            reader.spec.name,
+            skip_invalid=skip_invalid,
+            parts=WORKERS,
         )
         async with aclosing(source):
             async for batch in source:

@@ -36,15 +36,32 @@ class Batch:
 
 
 async def batches(
-    connection: AsyncConnection, reader: CsvReader, *, skip_invalid: bool
+    connection: AsyncConnection,
+    reader: CsvReader,
+    *,
+    skip_invalid: bool,
+    part: int = 0,
+    parts: int = 1,
 ) -> AsyncGenerator[Batch, None]:
+    """The batches of chunks number `part`, `part + parts`, … of the file (all by default).
+
+    Every row of the file is read, for line numbers and framing errors, and every row's key and
+    unique values are claimed, so each part reports duplicates exactly as a whole reader would.
+    A part does not learn of another's invalid rows: it goes on deriving its own, which are then
+    not written.
+    """
     spec = reader.spec
     validator = Validator(spec, reader.header)
     lookups = Lookups()
     failed = False
-    for chunk in _chunks(reader.rows(), CHUNK_ROWS):
+    for index, chunk in enumerate(_chunks(reader.rows(), CHUNK_ROWS)):
+        nul_rows = reader.take_nul_rows()
+        if index % parts != part:
+            for line, cells in chunk:
+                validator.claim(line, cells)
+            continue
         rows = [validator.parse(line, cells) for line, cells in chunk]
-        _refuse_nul(validator, rows, reader.take_nul_rows())
+        _refuse_nul(validator, rows, nul_rows)
         await validator.check_database(connection, lookups, rows)
         valid = [row.record for row in rows if not row.problems]
         rejected = [(row.line, row.cells, row.problems) for row in rows if row.problems]

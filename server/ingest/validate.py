@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -58,6 +59,10 @@ class Validator:
         self._names = {f.target: f.name for f in spec.fields}
         self._references = [(f.name, f.target, f.references) for f in spec.fields if f.references]
         self._unique = [f for f in spec.fields if f.unique]
+        claimed = {*spec.key, *(f.target for f in self._unique)}
+        self._claim_fields = [
+            (i, f.target, f.parse, f.required, f.default) for i, f in present if f.target in claimed
+        ]
         self._first_line: dict[tuple[object, ...], int] = {}
         self._claimed: dict[tuple[str, object, object], int] = {}
 
@@ -95,6 +100,25 @@ class Validator:
             problems.extend(self.spec.rule(record))
         self._check_duplicate(row)
         return row
+
+    def claim(self, line: int, cells: list[str]) -> None:
+        """Note what a row claims (its key, its unique values), for the duplicate checks of
+        later rows, without validating it: another reader validates it (server.ingest.worker).
+        Its key and unique cells are read exactly as `parse` reads them."""
+        if len(cells) != self._width:
+            return
+        record = dict(self._absent)
+        for index, target, parser, required, default in self._claim_fields:
+            value = cells[index]
+            if not value:
+                if not required:
+                    record[target] = default
+            elif parser is None:
+                record[target] = value
+            else:
+                with suppress(Invalid):  # absent, as in `parse`
+                    record[target] = parser(value)
+        self._check_duplicate(Row(line, cells, record))
 
     def refuse_nul(self, row: Row) -> None:
         """A row holding NUL characters: each cell with one is a problem."""

@@ -1,6 +1,7 @@
-"""Producing a large file's batches in a child process, so that reading, validating and deriving
-use a second core while this process writes (SQLite writes cannot overlap Python work within one
-process: both need the interpreter lock).
+"""Producing a large file's batches in child processes, so that reading, validating and deriving
+use other cores while this process writes (SQLite writes cannot overlap Python work within one
+process: both need the interpreter lock). Children take turns, chunk by chunk: each reads the
+whole file but validates and derives only its own chunks (server.ingest.produce).
 
 The child is `python -m server.ingest`, a fresh interpreter that imports nothing of the
 caller's program. It reads its job from stdin and writes length-prefixed pickles to stdout; its
@@ -41,13 +42,43 @@ class Job:
     path: Path
     name: str
     skip_invalid: bool
+    part: int  # this child produces the chunks number part, part + parts, …
+    parts: int
 
 
-async def batches_from_worker(
-    engine: AsyncEngine, path: Path, name: str, *, skip_invalid: bool
+async def batches_from_workers(
+    engine: AsyncEngine, path: Path, name: str, *, skip_invalid: bool, parts: int
 ) -> AsyncGenerator[Batch, None]:
-    """The batches of one file, produced by a child process."""
-    job = Job(engine.url.render_as_string(hide_password=False), path, name, skip_invalid)
+    """The batches of one file, produced by `parts` child processes taking turns, chunk by
+    chunk, and handed on in the file's order."""
+    url = engine.url.render_as_string(hide_password=False)
+    children: list[asyncio.subprocess.Process] = []
+    try:
+        for part in range(parts):
+            children.append(await _start(Job(url, path, name, skip_invalid, part, parts)))
+        turn = 0
+        while True:
+            kind, payload = await _receive(children[turn % parts], name)
+            if kind == "batch":
+                yield payload
+                turn += 1
+            elif kind == "error":
+                raise UserError(payload)
+            else:  # the file has no chunk number `turn`: the others are done too
+                for child in children:
+                    if child is not children[turn % parts]:
+                        await _receive(child, name)
+                for child in children:
+                    await child.wait()
+                return
+    finally:
+        for child in children:
+            if child.returncode is None:
+                child.kill()
+            await child.wait()
+
+
+async def _start(job: Job) -> asyncio.subprocess.Process:
     # The child imports this very package, wherever this process found it.
     root = str(Path(server.__file__).resolve().parent.parent)
     python_path = os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
@@ -60,28 +91,23 @@ async def batches_from_worker(
         limit=_BUFFER,
         env={**os.environ, "PYTHONPATH": python_path},
     )
-    assert process.stdin is not None and process.stdout is not None
+    assert process.stdin is not None
+    process.stdin.write(pickle.dumps(job))
+    await process.stdin.drain()
+    process.stdin.close()
+    return process
+
+
+async def _receive(process: asyncio.subprocess.Process, name: str) -> tuple[str, Any]:
+    """The child's next message: ("batch", Batch), ("error", message) or ("done", None)."""
+    assert process.stdout is not None
     try:
-        process.stdin.write(pickle.dumps(job))
-        await process.stdin.drain()
-        process.stdin.close()
-        while True:
-            try:
-                size = _LENGTH.unpack(await process.stdout.readexactly(_LENGTH.size))[0]
-                kind, payload = pickle.loads(await process.stdout.readexactly(size))
-            except asyncio.IncompleteReadError:
-                code = await process.wait()
-                raise RuntimeError(f"the import worker for {name} failed (exit {code})") from None
-            if kind == "batch":
-                yield payload
-            elif kind == "error":
-                raise UserError(payload)
-            else:
-                return
-    finally:
-        if process.returncode is None:
-            process.kill()
-        await process.wait()
+        size = _LENGTH.unpack(await process.stdout.readexactly(_LENGTH.size))[0]
+        message: tuple[str, Any] = pickle.loads(await process.stdout.readexactly(size))
+    except asyncio.IncompleteReadError:
+        code = await process.wait()
+        raise RuntimeError(f"the import worker for {name} failed (exit {code})") from None
+    return message
 
 
 async def _produce(job: Job, out: IO[bytes]) -> None:
@@ -90,7 +116,14 @@ async def _produce(job: Job, out: IO[bytes]) -> None:
         reader = CsvReader(job.path, import_file(job.name))
         try:
             async with engine.connect() as connection:
-                async for batch in batches(connection, reader, skip_invalid=job.skip_invalid):
+                source = batches(
+                    connection,
+                    reader,
+                    skip_invalid=job.skip_invalid,
+                    part=job.part,
+                    parts=job.parts,
+                )
+                async for batch in source:
                     _send(out, "batch", batch)
         finally:
             reader.close()
