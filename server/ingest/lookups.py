@@ -11,11 +11,11 @@ from collections import namedtuple
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.db import tables
-from server.ingest.query import select_by_keys
+from server.ingest.query import plain, select_by_keys
 
 # Key values come from records and rows (strings, in every table here), hence object.
 Key = tuple[object, ...]
@@ -50,9 +50,15 @@ class Lookup:
 
     Rows are kept as named tuples of the derivation columns: reading their attributes is
     several times cheaper than reading a SQLAlchemy Row's, and derivation reads millions.
+
+    With `whole_accounts`, the first key asked for in an account loads all the account's rows
+    when they fit in the cache: one scan instead of an IN list per chunk, which is what a large
+    file referring to most of a table costs (the peer data's ratings asked for its 330k
+    conversations 2,000 at a time).
     """
 
-    def __init__(self, table: Table, columns: Sequence[str]) -> None:
+    def __init__(self, table: Table, columns: Sequence[str], *, whole_accounts: bool) -> None:
+        self._table = table
         self._key_columns = list(table.primary_key.columns)
         self._columns = self._key_columns + [table.c[name] for name in columns]
         self._width = len(self._key_columns)
@@ -61,19 +67,40 @@ class Lookup:
         self._make: Callable[[Iterable[object]], tuple[object, ...]] = row_type._make
         self._rows: dict[Key, tuple[object, ...]] = {}
         self._absent: set[Key] = set()
+        by_account = [c.name for c in self._key_columns] == ["account_id", "id"]
+        self._whole_accounts = whole_accounts and by_account
+        self._loaded: set[object] = set()  # accounts whose rows are all in the cache
+        self._too_large: set[object] = set()  # accounts loaded key by key
 
     async def load(self, connection: AsyncConnection, keys: set[Key]) -> set[Key]:
         """Load the rows of these keys that are not loaded yet; returns the keys without a row."""
         missing = keys.difference(self._rows, self._absent)
+        if missing and self._whole_accounts:
+            for account in {key[0] for key in missing} - self._loaded - self._too_large:
+                await self._load_account(connection, account)
+            whole = {key for key in missing if key[0] in self._loaded}
+            self._absent |= whole.difference(self._rows)
+            missing -= whole
         if missing:
             rows = await select_by_keys(connection, self._columns, self._key_columns, missing)
-            width, make = self._width, self._make
-            for row in rows:
-                key = tuple(row[:width])
-                self._rows[key] = make(row[width:])
-                missing.discard(key)
+            self._keep(rows)
+            missing.difference_update(self._rows)
             self._absent |= missing
         return keys & self._absent
+
+    async def _load_account(self, connection: AsyncConnection, account: object) -> None:
+        in_account = self._table.c.account_id == account
+        count = await connection.scalar(select(func.count()).where(in_account))
+        if len(self._rows) + len(self._absent) + (count or 0) > _CACHE_LIMIT:
+            self._too_large.add(account)
+            return
+        self._keep(await connection.execute(select(*map(plain, self._columns)).where(in_account)))
+        self._loaded.add(account)
+
+    def _keep(self, rows: Iterable[Sequence[object]]) -> None:
+        width, make = self._width, self._make
+        for row in rows:
+            self._rows[tuple(row[:width])] = make(row[width:])
 
     def get(self, key: Key) -> Any:
         """The row's named tuple, or None when it does not exist."""
@@ -84,18 +111,22 @@ class Lookup:
         if len(self._rows) + len(self._absent) > _CACHE_LIMIT:
             self._rows.clear()
             self._absent.clear()
+            self._too_large |= self._loaded  # not loaded whole again: it would not last
+            self._loaded.clear()
 
 
 class Lookups:
-    """One lookup per referenced table, created on first use."""
+    """One lookup per referenced table, created on first use; `whole_accounts` as in Lookup."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, whole_accounts: bool = False) -> None:
+        self._whole_accounts = whole_accounts
         self._lookups: dict[str, Lookup] = {}
 
     def __getitem__(self, entity: str) -> Lookup:
         lookup = self._lookups.get(entity)
         if lookup is None:
-            lookup = Lookup(tables.metadata.tables[entity], _COLUMNS[entity])
+            table = tables.metadata.tables[entity]
+            lookup = Lookup(table, _COLUMNS[entity], whole_accounts=self._whole_accounts)
             self._lookups[entity] = lookup
         return lookup
 

@@ -52,7 +52,7 @@ async def batches(
     """
     spec = reader.spec
     validator = Validator(spec, reader.header)
-    lookups = Lookups()
+    lookups = Lookups(whole_accounts=True)
     failed = False
     for index, chunk in enumerate(_chunks(reader.rows(), CHUNK_ROWS)):
         nul_rows = reader.take_nul_rows()
