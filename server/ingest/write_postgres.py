@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from functools import cache
 from operator import itemgetter
+from typing import Any
 
-from sqlalchemy import Table, literal, select, text
+from sqlalchemy import ColumnElement, Table, literal, select, text
 from sqlalchemy import column as sql_column
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -112,8 +113,9 @@ def _upsert(table: Table, names: tuple[str, ...], staging: str) -> str:
 
 def _insert(table: Table, names: tuple[str, ...], source: str) -> postgresql.Insert:
     missing = defaulted(table, names)
-    defaults = [literal(scalar_default(table, name)) for name in missing]
-    rows = select(*(sql_column(name) for name in names), *defaults).select_from(text(source))
+    columns: list[ColumnElement[Any]] = [sql_column(name) for name in names]
+    columns += [literal(scalar_default(table, name)) for name in missing]
+    rows = select(*columns).select_from(text(source))
     return postgresql.insert(table).from_select([*names, *missing], rows)
 
 
