@@ -71,14 +71,14 @@ class FreshTable:
 
     async def write(self, connection: AsyncConnection, rows: Sequence[Record]) -> list[Change]:
         """Stage the rows; all of them are changes (new)."""
-        names = tuple(rows[0])
         if self._names is None:
             await connection.exec_driver_sql(
                 f'CREATE TEMPORARY TABLE "{self._staging}" ON COMMIT DROP '
                 f'AS SELECT * FROM "{self._table.name}" WITH NO DATA'
             )
-            self._names = names
-        assert names == self._names, "every row of a file has the same columns"
+            self._names = tuple(rows[0])
+        names = self._names
+        assert set(rows[0]) == set(names), "every row of a file has the same columns"
         await copy_rows(connection, self._staging, names, map(itemgetter(*names), rows))
         self._staged += len(rows)
         return [(None, row) for row in rows]
