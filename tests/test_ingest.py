@@ -193,6 +193,11 @@ async def test_importing_the_same_folder_twice_changes_nothing(
     assert await dump(engine) == before
     err = capsys.readouterr().err
     assert "ratings.csv: 4 rows imported (0 new or changed), 0 rejected" in err
+    # The same bytes as their last import: recognised, not read again.
+    said = [line for line in err.splitlines() if " imported (" in line]
+    assert len(said) == len(list(directory.glob("*.csv")))
+    unchanged = "0 rejected, unchanged since its last import, "
+    assert all(unchanged in line for line in said), said
 
 
 async def test_a_changed_conversation_flows_to_what_derives_from_it(

@@ -63,8 +63,8 @@ class FreshTable:
 
     def __init__(self, table: Table) -> None:
         self._table = table
-        computed = _COMPUTED.get(table.name)
-        self.computed = frozenset({computed[0]} if computed else ())
+        self._computed = _COMPUTED.get(table.name)
+        self.computed = frozenset({self._computed[0]} if self._computed else ())
         self._staging = f"ingest_fresh_{table.name}"
         self._names: tuple[str, ...] | None = None
         self._staged = 0
@@ -107,10 +107,9 @@ class FreshTable:
 
     def _insert(self) -> str:
         assert self._names is not None
-        computed = _COMPUTED.get(self._table.name)
-        if computed is None:
+        if self._computed is None:
             return insert_from(self._table, self._names, f'"{self._staging}"')
-        column, select = computed
+        column, select = self._computed
         staged = select(f'"{self._staging}"', self._names)
         source = f"({staged}) AS staged"
         return insert_from(self._table, (*self._names, column), source)

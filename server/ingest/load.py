@@ -51,11 +51,12 @@ async def load_file(
                 else:
                     await bulk.tune(connection)
                     with FileProgress(spec.name, reader.size, enabled=progress) as bar:
-                        parts = await _workers(connection, spec)
+                        empty = await bulk.is_empty(connection, spec.table)
+                        parts = _workers(connection, empty)
                         source = _batches(engine, reader, directory, skip_invalid, parts)
                         async with aclosing(source):
                             report.written = await _write(
-                                connection, source, spec, report, rejects, bar
+                                connection, source, spec, empty, report, rejects, bar
                             )
                     if report.written:
                         whole = print_ if not report.rejected else None
@@ -75,13 +76,15 @@ async def _write(
     connection: AsyncConnection,
     source: AsyncIterator[Batch],
     spec: CsvFile,
+    empty: bool,
     report: FileReport,
     rejects: Rejects | None,
     bar: FileProgress,
 ) -> bool:
     """Write the batches, then what they invalidate; False when the file is not to be kept
-    (an invalid row without --skip-invalid, which is when there are no `rejects`)."""
-    writer = await open_writer(connection, spec.table)
+    (an invalid row without --skip-invalid, which is when there are no `rejects`). `empty`:
+    the table held no row when the file started."""
+    writer = await open_writer(connection, spec.table, empty=empty)
     cascade = Cascade(computed=writer.computed)
     async for batch in source:
         _tally(batch, report, rejects)
@@ -114,12 +117,12 @@ def _tally(batch: Batch, report: FileReport, rejects: Rejects | None) -> None:
             rejects.add(cells, "; ".join(f"{column}: {message}" for column, message in problems))
 
 
-async def _workers(connection: AsyncConnection, spec: CsvFile) -> int:
+def _workers(connection: AsyncConnection, empty: bool) -> int:
     """How many worker processes read a large file. On SQLite, when rows are stored already,
     this process compares each batch with them, which keeps a core busy: one worker then, as a
     second one only competes for the cores (peer data's messages, read in full with nothing
     changed: 33.6 s with one, 39.4 s with two; loaded into an empty table: 25 s against 33 s)."""
-    if connection.dialect.name == "sqlite" and not await bulk.is_empty(connection, spec.table):
+    if connection.dialect.name == "sqlite" and not empty:
         return 1
     return WORKERS
 

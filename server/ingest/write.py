@@ -44,9 +44,8 @@ class Writer(Protocol):
         ...
 
 
-async def open_writer(connection: AsyncConnection, table: Table) -> Writer:
-    """The writer of a file for `table`: bulk when the table is empty at the file's start."""
-    empty = await bulk.is_empty(connection, table)
+async def open_writer(connection: AsyncConnection, table: Table, *, empty: bool) -> Writer:
+    """The writer of a file for `table`: bulk when the table is `empty` at the file's start."""
     if empty and connection.dialect.name == "postgresql":
         return FreshTable(table)
     upserts = Upserts(table)
