@@ -57,9 +57,17 @@ class Lookup:
     conversations 2,000 at a time).
     """
 
-    def __init__(self, table: Table, columns: Sequence[str], *, whole_accounts: bool) -> None:
+    def __init__(
+        self,
+        table: Table,
+        columns: Sequence[str],
+        *,
+        whole_accounts: bool,
+        key: Sequence[str] = (),
+    ) -> None:
+        """Rows by `key` (the primary key by default), with the `columns` named."""
         self._table = table
-        self._key_columns = list(table.primary_key.columns)
+        self._key_columns = [table.c[name] for name in key] or list(table.primary_key.columns)
         self._columns = self._key_columns + [table.c[name] for name in columns]
         self._width = len(self._key_columns)
         # mypy types only namedtuples whose fields are literals; these are known at run time.
@@ -67,7 +75,8 @@ class Lookup:
         self._make: Callable[[Iterable[object]], tuple[object, ...]] = row_type._make
         self._rows: dict[Key, tuple[object, ...]] = {}
         self._absent: set[Key] = set()
-        by_account = [c.name for c in self._key_columns] == ["account_id", "id"]
+        by_account = [c.name for c in self._key_columns][:1] == ["account_id"]
+        by_account = by_account and len(self._key_columns) == 2
         self._whole_accounts = whole_accounts and by_account
         self._loaded: set[object] = set()  # accounts whose rows are all in the cache
         self._too_large: set[object] = set()  # accounts loaded key by key
@@ -128,6 +137,19 @@ class Lookups:
             table = tables.metadata.tables[entity]
             lookup = Lookup(table, _COLUMNS[entity], whole_accounts=self._whole_accounts)
             self._lookups[entity] = lookup
+        return lookup
+
+    def holders(self, entity: str, column: str) -> Lookup:
+        """The `id` of the entity's row holding each value of a column unique per account,
+        by (account, value)."""
+        name = f"{entity}.{column}"
+        lookup = self._lookups.get(name)
+        if lookup is None:
+            table = tables.metadata.tables[entity]
+            lookup = Lookup(
+                table, ("id",), whole_accounts=self._whole_accounts, key=("account_id", column)
+            )
+            self._lookups[name] = lookup
         return lookup
 
     def trim(self) -> None:

@@ -57,10 +57,9 @@ async def batches(
     for index, chunk in enumerate(_chunks(reader.rows(), CHUNK_ROWS)):
         nul_rows = reader.take_nul_rows()
         if index % parts != part:
-            for line, cells in chunk:
-                validator.claim(line, cells)
+            validator.claim_chunk(chunk)
             continue
-        rows = [validator.parse(line, cells) for line, cells in chunk]
+        rows = validator.parse_chunk(chunk)
         _refuse_nul(validator, rows, nul_rows)
         await validator.check_database(connection, lookups, rows)
         valid = [row.record for row in rows if not row.problems]

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.ingest.files import CsvFile, Record
 from server.ingest.lookups import Key, Lookups
-from server.ingest.parse import Invalid
-from server.ingest.query import select_by_keys
+from server.ingest.parse import Invalid, Parser
 
 REQUIRED = "required, but empty"
+Line = tuple[int, list[str]]  # (the physical line a row starts on, its cells)
 # PostgreSQL refuses it in text; refused on SQLite too, so a file imports the same on both.
 NUL_CHARACTER = "contains a NUL character (\\x00), which cannot be stored"
 
@@ -101,6 +103,36 @@ class Validator:
         self._check_duplicate(row)
         return row
 
+    def parse_chunk(self, chunk: Sequence[Line]) -> list[Row]:
+        """The rows of a chunk, exactly as `parse` gives them. A chunk whose every row is valid,
+        the common case, is checked column by column, several times faster; any other is
+        parsed row by row, which says what is wrong where."""
+        records = self._valid_records(chunk)
+        if records is None:
+            return [self.parse(line, cells) for line, cells in chunk]
+        return [Row(line, cells, rec) for (line, cells), rec in zip(chunk, records, strict=True)]
+
+    def claim_chunk(self, chunk: Sequence[Line]) -> None:
+        """`claim` for each row of a chunk, column by column when its claimed cells are all
+        present and valid."""
+        columns = _columns(chunk, self._width)
+        claimed = None if columns is None else self._claimed_columns(columns)
+        if claimed is None:
+            for line, cells in chunk:
+                self.claim(line, cells)
+            return
+        lines = [line for line, _ in chunk]
+        first_line = self._first_line
+        keys = zip(*(claimed[name] for name in self.spec.key), strict=True)
+        for key, line in zip(keys, lines, strict=True):
+            first_line.setdefault(key, line)
+        for unique in self._unique:
+            if unique.target not in claimed:  # not in the file: nothing claimed
+                continue
+            accounts, values = claimed["account_id"], claimed[unique.target]
+            for account, value, line in zip(accounts, values, lines, strict=True):
+                self._claimed.setdefault((unique.target, account, value), line)
+
     def claim(self, line: int, cells: list[str]) -> None:
         """Note what a row claims (its key, its unique values), for the duplicate checks of
         later rows, without validating it: another reader validates it (server.ingest.worker).
@@ -119,6 +151,85 @@ class Validator:
                 with suppress(Invalid):  # absent, as in `parse`
                     record[target] = parser(value)
         self._check_duplicate(Row(line, cells, record))
+
+    def _valid_records(self, chunk: Sequence[Line]) -> list[Record] | None:
+        """The chunk's records when every row is valid, claiming their keys and unique values;
+        None, having claimed nothing, when any row is not."""
+        columns = _columns(chunk, self._width)
+        if columns is None:
+            return None
+        # Column by column, in the order `parse` fills a record.
+        values: dict[str, Sequence[object]] = {
+            target: [default] * len(chunk) for target, default in self._absent.items()
+        }
+        for index, target, default in self._text:
+            values[target] = [cell or default for cell in columns[index]]
+        for index, _, target in self._required_text:
+            if "" in columns[index]:
+                return None
+            values[target] = columns[index]
+        for index, _, target, parser, required, default in self._typed:
+            if required and "" in columns[index]:
+                return None
+            try:
+                values[target] = _parsed(columns[index], parser, default)
+            except Invalid:
+                return None
+        order = list(values)
+        records: list[Record] = [
+            dict(zip(order, row, strict=True)) for row in zip(*values.values(), strict=True)
+        ]
+        rule = self.spec.rule
+        if rule is not None:
+            for record in records:
+                for _ in rule(record):
+                    return None
+        if not self._claim_all([line for line, _ in chunk], values):
+            return None
+        return records
+
+    def _claim_all(self, lines: list[int], values: Mapping[str, Sequence[object]]) -> bool:
+        """Claim the keys and unique values of the rows, given column by column, when none is
+        claimed already, by an earlier row or by another of these; otherwise claim nothing and
+        return False."""
+        key_columns = [values[name] for name in self.spec.key]
+        if any(None in column for column in key_columns):
+            return False
+        keys = list(zip(*key_columns, strict=True))
+        if not _new(keys, self._first_line):
+            return False
+        claims = [
+            ((unique.target, account, value), line)
+            for unique in self._unique
+            for line, account, value in zip(
+                lines, values["account_id"], values[unique.target], strict=True
+            )
+            if value is not None and account is not None
+        ]
+        if not _new([claim for claim, _ in claims], self._claimed):
+            return False
+        self._first_line.update(zip(keys, lines, strict=True))
+        self._claimed.update(claims)
+        return True
+
+    def _claimed_columns(
+        self, columns: list[tuple[str, ...]]
+    ) -> dict[str, Sequence[object]] | None:
+        """The values of the claimed columns (key and unique) as `claim` reads them, or None
+        when a cell is empty or invalid (the rows are then claimed one by one)."""
+        claimed: dict[str, Sequence[object]] = {}
+        for index, target, parser, _, _ in self._claim_fields:
+            column = columns[index]
+            if "" in column:
+                return None
+            try:
+                claimed[target] = column if parser is None else _parsed(column, parser, None)
+            except Invalid:
+                return None
+        for name in self.spec.key:
+            if name not in claimed:  # a key column the file leaves out: its default
+                claimed[name] = [self._absent[name]] * len(columns[0])
+        return claimed
 
     def refuse_nul(self, row: Row) -> None:
         """A row holding NUL characters: each cell with one is a problem."""
@@ -152,7 +263,7 @@ class Validator:
                     if key in absent:
                         row.problems.append((name, _missing(entity, key)))
         for unique in self._unique:
-            await self._check_unique_in_database(connection, rows, unique.target)
+            await self._check_unique_in_database(connection, lookups, rows, unique.target)
 
     def _check_duplicate(self, row: Row) -> None:
         record = row.record
@@ -179,7 +290,7 @@ class Validator:
                 row.problems.append((unique.name, f"{value} is also used on line {first}"))
 
     async def _check_unique_in_database(
-        self, connection: AsyncConnection, rows: list[Row], column: str
+        self, connection: AsyncConnection, lookups: Lookups, rows: list[Row], column: str
     ) -> None:
         """A value held in the database by another row of the account is taken.
 
@@ -192,23 +303,40 @@ class Validator:
             for r in rows
             if None not in (r.record.get(column), r.record.get("account_id"), r.record.get("id"))
         ]
-        stored = await select_by_keys(
-            connection,
-            [table.c.account_id, table.c[column], table.c.id],
-            [table.c.account_id, table.c[column]],
-            {(r.record["account_id"], r.record[column]) for r in keyed},
-        )
-        holders = {(account, value): holder for account, value, holder in stored}
+        holders = lookups.holders(table.name, column)
+        await holders.load(connection, {(r.record["account_id"], r.record[column]) for r in keyed})
         for row in keyed:
             holder = holders.get((row.record["account_id"], row.record[column]))
-            if holder is not None and holder != row.record["id"]:
+            if holder is not None and holder.id != row.record["id"]:
                 row.problems.append(
                     (
                         self._names[column],
                         f"{row.record[column]} is already used by "
-                        f"{_SINGULAR[table.name]} {holder!r}",
+                        f"{_SINGULAR[table.name]} {holder.id!r}",
                     )
                 )
+
+
+def _columns(chunk: Sequence[Line], width: int) -> list[tuple[str, ...]] | None:
+    """The chunk's cells column by column, or None when a row has the wrong number of cells."""
+    if any(len(cells) != width for _, cells in chunk):
+        return None
+    return list(zip(*(cells for _, cells in chunk), strict=True))
+
+
+def _parsed(column: Sequence[str], parser: Parser, default: object) -> list[object]:
+    """The column's cells parsed (an empty one is `default`); raises Invalid for any invalid.
+    A column of few distinct values (a survey, a status, a country) parses each one once."""
+    distinct = set(column)
+    if len(distinct) * 4 <= len(column):
+        parsed = {cell: parser(cell) if cell else default for cell in distinct}
+        return [parsed[cell] for cell in column]
+    return [parser(cell) if cell else default for cell in column]
+
+
+def _new(claims: Sequence[Hashable], claimed: Mapping[Any, int]) -> bool:
+    """Whether the claims differ from each other and from those claimed already."""
+    return len(set(claims)) == len(claims) and claimed.keys().isdisjoint(claims)
 
 
 def _missing(entity: str, key: Key) -> str:
