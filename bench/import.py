@@ -9,8 +9,10 @@ real command line into a fresh SQLite file and, with `--postgres URL`, into a fr
 database `rapport_import_bench` created (and dropped afterwards) on that server; `URL` names the
 maintenance database to connect to, which is left alone. Then the same folder is imported again:
 nothing changed, so nothing is written, and the files are recognised by their fingerprints
-(server.ingest.unchanged); then once more with the fingerprints forgotten, so every row is read,
-validated, derived and compared.
+(server.ingest.unchanged); then once more with the fingerprints forgotten, so every row is read
+and found unchanged by its digest (server.ingest.row_hashes); then a copy of the folder in which
+every 100th row of each large file changed (`changed_copy`), so 1% of the rows are validated,
+derived, written and cascaded.
 
 Printed per run: rows/s of each file as the command reports it, and overall (rows over the wall
 time of the whole command, start-up and migrations included), with the CPU seconds the command
@@ -21,6 +23,7 @@ absolute figures vary from run to run.
 from __future__ import annotations
 
 import argparse
+import csv
 import re
 import resource
 import shutil
@@ -28,7 +31,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import asyncpg
@@ -157,6 +162,43 @@ def forget_fingerprints(url: str) -> None:
     asyncio.run(forget())
 
 
+def _one_second_later(value: str) -> str:
+    return (datetime.fromisoformat(value) + timedelta(seconds=1)).isoformat()
+
+
+# Per file, the column that every CHANGED_EVERY-th row of a changed copy has edited, and how: edits
+# that keep the row valid and change what derives from it.
+_EDITS: dict[str, tuple[str, Callable[[str], str]]] = {
+    "customers.csv": ("name", lambda value: f"{value} (changed)"),
+    "conversations.csv": ("theme", lambda value: "changed"),
+    "messages.csv": ("created_at", _one_second_later),
+    "ratings.csv": ("comment", lambda value: "changed"),
+    "transactions.csv": ("created_at", _one_second_later),
+    "stage_changes.csv": ("stage", lambda value: "changed"),
+}
+CHANGED_EVERY = 100
+
+
+def changed_copy(directory: Path, target: Path) -> Path:
+    """A copy of the folder in which 1% of the rows of each large file changed."""
+    target.mkdir()
+    for path in sorted(directory.glob("*.csv")):
+        edit = _EDITS.get(path.name)
+        if edit is None:
+            shutil.copy(path, target / path.name)
+            continue
+        with path.open(newline="") as source, (target / path.name).open("w", newline="") as out:
+            reader, writer = csv.reader(source), csv.writer(out)
+            header = next(reader)
+            writer.writerow(header)
+            column = header.index(edit[0])
+            for index, row in enumerate(reader):
+                if index % CHANGED_EVERY == 0:
+                    row[column] = edit[1](row[column])
+                writer.writerow(row)
+    return target
+
+
 def demo_data(directory: Path, console: Console) -> Path:
     from server.demo.generate import generate_csv
     from server.demo.sizes import SIZES
@@ -197,6 +239,10 @@ def main() -> None:
                             forget_fingerprints(url)
                         run = rapport_import(directory, url, f"{label} → {database}, {kind}")
                         show(run, console)
+                    changed = scratch / f"changed-{len(list(scratch.glob('changed-*')))}"
+                    changed_copy(directory, changed)
+                    run = rapport_import(changed, url, f"{label} → {database}, 1% changed")
+                    show(run, console)
                 finally:
                     if database == "PostgreSQL":
                         drop_postgres(arguments.postgres)

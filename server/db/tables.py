@@ -46,6 +46,12 @@ def _id() -> Column[str]:
     return Column("id", String, nullable=False, primary_key=True)
 
 
+def _source_hash() -> Column[int]:
+    """A digest of the CSV row the row was last imported from, so that a re-import skips the
+    rows it finds unchanged without validating them again (server.ingest.row_hashes)."""
+    return Column("source_hash", BigInteger)
+
+
 def _conversation_dimensions() -> list[Column[str]]:
     """Dimensions a fact takes from its conversation (derived)."""
     return [
@@ -104,6 +110,7 @@ customers = Table(
     metadata,
     _account(),
     _id(),
+    _source_hash(),
     Column("name", String),
     Column("email", String),
     Column("country", String(2)),
@@ -114,6 +121,7 @@ conversations = Table(
     metadata,
     _account(),
     _id(),
+    _source_hash(),
     Column("number", BigInteger, nullable=False),
     Column("inbox_id", String, nullable=False),
     Column("customer_id", String),
@@ -146,6 +154,7 @@ messages = Table(
     metadata,
     _account(),
     _id(),
+    _source_hash(),
     Column("conversation_id", String, nullable=False),
     Column("author_type", String, nullable=False),
     Column("author_id", String),
@@ -172,6 +181,7 @@ ratings = Table(
     metadata,
     _account(),
     _id(),
+    _source_hash(),
     Column("survey", String, nullable=False),
     Column("score", SmallInteger, nullable=False),
     Column("comment", Text),  # empty comments are stored as NULL
@@ -266,6 +276,7 @@ transactions = Table(
     metadata,
     _account(),
     _id(),
+    _source_hash(),
     # amount × AMOUNT_SCALE (server.db.types), exact on every database
     Column("amount_scaled", BigInteger, nullable=False),
     Column("currency", String(3), nullable=False),
@@ -290,6 +301,7 @@ stage_changes = Table(
     metadata,
     _account(),
     _id(),
+    _source_hash(),
     Column("conversation_id", String, nullable=False),
     Column("pipeline", String, nullable=False),
     Column("stage", String, nullable=False),

@@ -18,6 +18,7 @@ from server.ingest.derive import derive
 from server.ingest.files import Record
 from server.ingest.lookups import Lookups
 from server.ingest.read import CsvReader
+from server.ingest.row_hashes import RowHashes
 from server.ingest.validate import Row, Validator
 
 # Rows validated and derived together: one round of batched queries per chunk.
@@ -30,7 +31,7 @@ Rejected = tuple[int, list[str], list[tuple[str, str]]]  # (line, cells, [(colum
 @dataclass(slots=True)
 class Batch:
     bytes_read: int
-    valid: int  # valid rows read
+    valid: int  # valid rows read, those skipped as unchanged included
     rows: list[Record]  # those rows with their derived columns, when they are to be written
     rejected: list[Rejected]
 
@@ -53,13 +54,17 @@ async def batches(
     spec = reader.spec
     validator = Validator(spec, reader.header)
     lookups = Lookups(whole_accounts=True)
+    hashes = RowHashes.of(spec, reader.header)
     failed = False
     for index, chunk in enumerate(_chunks(reader.rows(), CHUNK_ROWS)):
         nul_rows = reader.take_nul_rows()
         if index % parts != part:
             validator.claim_chunk(chunk)
             continue
-        rows = validator.parse_chunk(chunk)
+        if hashes is None:
+            rows, skipped = validator.parse_chunk(chunk), 0
+        else:
+            rows, skipped = await hashes.validate(connection, validator, chunk)
         _refuse_nul(validator, rows, nul_rows)
         await validator.check_database(connection, lookups, rows)
         valid = [row.record for row in rows if not row.problems]
@@ -70,7 +75,7 @@ async def batches(
         if writing:
             await derive(connection, lookups, spec.entity, valid)
         lookups.trim()
-        yield Batch(reader.bytes_read, len(valid), valid if writing else [], rejected)
+        yield Batch(reader.bytes_read, len(valid) + skipped, valid if writing else [], rejected)
 
 
 def _refuse_nul(validator: Validator, rows: list[Row], lines: list[int]) -> None:

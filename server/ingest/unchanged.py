@@ -26,8 +26,8 @@ _READ_BYTES = 1024 * 1024
 
 
 def fingerprint(path: Path, spec: CsvFile) -> str:
-    digest = hashlib.sha256(_importer())
-    digest.update(repr(_declaration(spec)).encode())
+    digest = hashlib.sha256(importer())
+    digest.update(repr(declaration(spec)).encode())
     with path.open("rb") as file:
         while block := file.read(_READ_BYTES):
             digest.update(block)
@@ -54,7 +54,7 @@ async def remember(connection: AsyncConnection, name: str, print_: str | None, r
         )
 
 
-def _declaration(spec: CsvFile) -> tuple[object, ...]:
+def declaration(spec: CsvFile) -> tuple[object, ...]:
     """What the file's declaration says, without addresses of objects."""
     return (
         spec.name,
@@ -77,7 +77,7 @@ def _declaration(spec: CsvFile) -> tuple[object, ...]:
 
 
 @cache
-def _importer() -> bytes:
+def importer() -> bytes:
     """A digest of the code that validates, derives and writes (this package, the tables and
     the migrations): a changed importer imports every file again."""
     digest = hashlib.sha256()

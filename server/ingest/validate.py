@@ -133,12 +133,14 @@ class Validator:
             for account, value, line in zip(accounts, values, lines, strict=True):
                 self._claimed.setdefault((unique.target, account, value), line)
 
-    def claim(self, line: int, cells: list[str]) -> None:
+    def claim(self, line: int, cells: list[str]) -> bool:
         """Note what a row claims (its key, its unique values), for the duplicate checks of
-        later rows, without validating it: another reader validates it (server.ingest.worker).
-        Its key and unique cells are read exactly as `parse` reads them."""
+        later rows, without validating it: another reader validates it (server.ingest.worker),
+        or it is unchanged since its last import (server.ingest.row_hashes). Its key and unique
+        cells are read exactly as `parse` reads them. False when an earlier row claimed one of
+        them already (or the row has the wrong number of cells)."""
         if len(cells) != self._width:
-            return
+            return False
         record = dict(self._absent)
         for index, target, parser, required, default in self._claim_fields:
             value = cells[index]
@@ -150,7 +152,9 @@ class Validator:
             else:
                 with suppress(Invalid):  # absent, as in `parse`
                     record[target] = parser(value)
-        self._check_duplicate(Row(line, cells, record))
+        row = Row(line, cells, record)
+        self._check_duplicate(row)
+        return not row.problems
 
     def _valid_records(self, chunk: Sequence[Line]) -> list[Record] | None:
         """The chunk's records when every row is valid, claiming their keys and unique values;

@@ -1,0 +1,98 @@
+"""Rows a re-import skips: those whose CSV cells are the ones they were last imported from.
+
+A table with a `source_hash` column keeps, for each row, a digest of the cells it was imported
+from, keyed by the importer's code, the file's declaration and its header (so a changed importer
+or a reordered header reads every row again). When an import meets a row whose key is stored
+with the same digest, writing it would change nothing: its cells were validated and derived by
+the same code last time; what it references still exists (foreign keys, and imports never delete);
+its derived values are kept true by the cascades of the files it derives from
+(server.ingest.cascade). Such a row is only claimed (its key and unique values, for the duplicate
+checks of the file's other rows) and counted. A row whose claim collides with an earlier row of
+the file (the same line twice, say) is validated after all, so problems are reported exactly as
+without skipping.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.ingest.files import CsvFile
+from server.ingest.query import select_by_keys
+from server.ingest.unchanged import declaration, importer
+from server.ingest.validate import Line, Row, Validator
+
+COLUMN = "source_hash"
+
+
+class RowHashes:
+    """The digests of one file's rows, and the stored ones they are compared with."""
+
+    def __init__(self, spec: CsvFile, header: list[str]) -> None:
+        self._seed = hashlib.blake2b(
+            importer() + repr((declaration(spec), header)).encode(), digest_size=32
+        ).digest()
+        names = {f.target: f.name for f in spec.fields}
+        self._key_positions = [header.index(names[column]) for column in spec.key]
+        self._key_columns = [spec.table.c[column] for column in spec.key]
+        self._stored_columns = [*self._key_columns, spec.table.c[COLUMN]]
+        self._width = len(header)
+
+    @staticmethod
+    def of(spec: CsvFile, header: list[str]) -> RowHashes | None:
+        """The file's row hashes; None when its table keeps none, or when its key is not read
+        from required text cells (then it cannot be known before validating)."""
+        fields = {f.target: f for f in spec.fields}
+        if COLUMN not in spec.table.c:
+            return None
+        if any(fields[c].parse is not None or not fields[c].required for c in spec.key):
+            return None
+        return RowHashes(spec, header)
+
+    def digest(self, cells: list[str]) -> int:
+        # A stored row holds no NUL character (validation refuses it): it separates the cells
+        # without ambiguity.
+        data = "\x00".join(cells).encode()
+        digest = hashlib.blake2b(data, digest_size=8, key=self._seed).digest()
+        return int.from_bytes(digest, "little", signed=True)  # a BIGINT
+
+    async def validate(
+        self, connection: AsyncConnection, validator: Validator, chunk: Sequence[Line]
+    ) -> tuple[list[Row], int]:
+        """The chunk's rows that are not skipped, validated, each valid one's record with its
+        digest; and how many rows were skipped as unchanged."""
+        digests = [self.digest(cells) for _, cells in chunk]
+        unchanged = await self._unchanged(connection, chunk, digests)
+        if not any(unchanged):
+            rows, kept, skipped = validator.parse_chunk(chunk), digests, 0
+        else:
+            rows, kept, skipped = [], [], 0
+            for (line, cells), digest, same in zip(chunk, digests, unchanged, strict=True):
+                if same and validator.claim(line, cells):
+                    skipped += 1
+                else:
+                    rows.append(validator.parse(line, cells))
+                    kept.append(digest)
+        for row, digest in zip(rows, kept, strict=True):
+            if not row.problems:
+                row.record[COLUMN] = digest
+        return rows, skipped
+
+    async def _unchanged(
+        self, connection: AsyncConnection, chunk: Sequence[Line], digests: list[int]
+    ) -> list[bool]:
+        """Per row: whether its key is stored with this digest."""
+        keys = [
+            tuple(cells[i] for i in self._key_positions) if len(cells) == self._width else None
+            for _, cells in chunk
+        ]
+        wanted = {key for key in keys if key is not None and "" not in key}
+        stored = await select_by_keys(connection, self._stored_columns, self._key_columns, wanted)
+        width = len(self._key_columns)
+        hashes = {tuple(row[:width]): row[width] for row in stored}
+        return [
+            key is not None and hashes.get(key) == digest
+            for key, digest in zip(keys, digests, strict=True)
+        ]

@@ -1,0 +1,162 @@
+"""A re-import skips the rows whose cells are those they were last imported from
+(server.ingest.row_hashes): it stores what a full import stores, reports problems as a full
+import reports them, and rows imported without a digest are read in full once."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import delete, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from server.db import tables
+from server.ingest import produce
+from tests.test_ingest import dump, folder, imported, rows
+from tests.test_ingest_unchanged import summaries
+
+IMPORTED = [t for t in tables.metadata.sorted_tables if t.name not in {"alembic_version"}]
+
+
+@pytest.fixture(autouse=True)
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks of two rows: skipped and read rows mix within a chunk and across chunks."""
+    monkeypatch.setattr(produce, "CHUNK_ROWS", 2)
+
+
+async def set_comment(engine: AsyncEngine, rating: str, comment: str | None) -> None:
+    """Change a stored rating of acme behind the importer's back: a row that is read again
+    (validated, compared) is put right; a skipped one keeps it, which is how a test sees that
+    a row was skipped."""
+    async with engine.begin() as connection:
+        await connection.execute(
+            update(tables.ratings)
+            .where(tables.ratings.c.account_id == "acme", tables.ratings.c.id == rating)
+            .values(comment=comment)
+        )
+
+
+async def import_afresh(engine: AsyncEngine, directory: Path) -> None:
+    async with engine.begin() as connection:
+        for table in reversed(IMPORTED):
+            if table.name != "api_tokens":
+                await connection.execute(delete(table))
+    assert await imported(engine, directory)
+
+
+async def test_only_changed_rows_are_read_and_the_tables_are_those_of_a_full_import(
+    engine: AsyncEngine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    directory = folder(tmp_path)
+    assert await imported(engine, directory)
+    path = directory / "ratings.csv"
+    path.write_text(path.read_text().replace("acme,r2,nps,9,", "acme,r2,nps,3,"))
+    await set_comment(engine, "r2", "tampered")  # changed in the file: read and written
+    await set_comment(engine, "r3", "tampered")  # the same in the file: skipped
+    capsys.readouterr()
+
+    assert await imported(engine, directory)
+
+    said = summaries(capsys)["ratings.csv"]
+    assert said.startswith("ratings.csv: 4 rows imported (1 new or changed), 0 rejected")
+    stored = await rows(engine, tables.ratings, "score", "comment")
+    assert stored[("acme", "r2")] == (3, None)
+    assert stored[("acme", "r3")] == (3, "tampered")
+    await set_comment(engine, "r3", None)
+    reimported = await dump(engine)
+    await import_afresh(engine, directory)
+    assert await dump(engine) == reimported
+
+
+async def test_a_changed_conversation_still_flows_to_its_skipped_ratings(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    directory = folder(tmp_path)
+    assert await imported(engine, directory)
+    path = directory / "conversations.csv"
+    path.write_text(path.read_text().replace(",email,closed,billing,", ",email,closed,refunds,"))
+    ratings = directory / "ratings.csv"
+    ratings.write_text(ratings.read_text() + "acme,r4,csat,4,,2026-03-06T10:00:00Z,c1,,,,,,\n")
+
+    assert await imported(engine, directory)
+
+    themes = await rows(engine, tables.ratings, "theme")
+    assert themes[("acme", "r1")] == ("refunds",)  # skipped, re-derived by the cascade
+    assert themes[("acme", "r4")] == ("refunds",)  # new
+    reimported = await dump(engine)
+    await import_afresh(engine, directory)
+    assert await dump(engine) == reimported
+
+
+@pytest.mark.parametrize(
+    ("appended", "problem"),
+    [
+        # The same line twice: the second one is unchanged since the last import, yet reported.
+        ("acme,r2,nps,9,,2026-03-03T10:00:00Z,c2,ann,carl,web,,,\n", "ratings.csv:7: id: id 'r2' is also on line 4"),
+        # A changed row under the key of an unchanged one.
+        ("acme,r3,csat,1,,2026-03-05T10:00:00Z,,,,,,us,\n", "ratings.csv:7: id: id 'r3' is also on line 5"),
+    ],
+)  # fmt: skip
+async def test_a_duplicate_of_an_unchanged_row_is_reported_as_a_full_import_reports_it(
+    engine: AsyncEngine,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    appended: str,
+    problem: str,
+) -> None:
+    directory = folder(tmp_path)
+    assert await imported(engine, directory)
+    path = directory / "ratings.csv"
+    path.write_text(path.read_text() + appended)
+    capsys.readouterr()
+
+    assert not await imported(engine, directory)
+
+    err = capsys.readouterr().err
+    assert [line for line in err.splitlines() if re.match(r"ratings\.csv:\d", line)] == [problem]
+
+
+async def test_an_unchanged_row_after_a_changed_one_with_its_key_is_reported(
+    engine: AsyncEngine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The first of two rows with one key is changed, the second is the stored one: the
+    second is the duplicate, as in a full import, although its digest matches."""
+    directory = folder(tmp_path)
+    assert await imported(engine, directory)
+    path = directory / "ratings.csv"
+    lines = path.read_text().splitlines(keepends=True)
+    changed_r2 = "acme,r2,nps,7,,2026-03-03T10:00:00Z,c2,ann,carl,web,,,\n"
+    path.write_text(lines[0] + changed_r2 + "".join(lines[1:]))
+    capsys.readouterr()
+
+    assert await imported(engine, directory, skip_invalid=True)
+
+    err = capsys.readouterr().err
+    assert "ratings.csv:5: id: id 'r2' is also on line 2" in err
+    assert (await rows(engine, tables.ratings, "score"))[("acme", "r2")] == (7,)
+
+
+async def test_rows_imported_without_a_digest_are_read_once(
+    engine: AsyncEngine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    directory = folder(tmp_path)
+    assert await imported(engine, directory)
+    async with engine.begin() as connection:  # as rows imported before migration 0007
+        await connection.execute(update(tables.ratings).values(source_hash=None))
+        await connection.execute(delete(tables.imported_files))
+    await set_comment(engine, "r3", "tampered")
+    capsys.readouterr()
+
+    assert await imported(engine, directory)
+    assert summaries(capsys)["ratings.csv"].startswith(
+        "ratings.csv: 4 rows imported (4 new or changed)"
+    )
+    assert (await rows(engine, tables.ratings, "comment"))[("acme", "r3")] == (None,)
+
+    async with engine.begin() as connection:
+        await connection.execute(delete(tables.imported_files))
+    assert await imported(engine, directory)
+    assert summaries(capsys)["ratings.csv"].startswith(
+        "ratings.csv: 4 rows imported (0 new or changed)"
+    )
