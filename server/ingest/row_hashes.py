@@ -17,10 +17,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.ingest.files import CsvFile
-from server.ingest.query import select_by_keys
 from server.ingest.unchanged import declaration, importer
 from server.ingest.validate import Line, Row, Validator
 
@@ -36,16 +36,17 @@ class RowHashes:
         ).digest()
         names = {f.target: f.name for f in spec.fields}
         self._key_positions = [header.index(names[column]) for column in spec.key]
-        self._key_columns = [spec.table.c[column] for column in spec.key]
-        self._stored_columns = [*self._key_columns, spec.table.c[COLUMN]]
+        self._table = spec.table
         self._width = len(header)
+        self._stored: dict[str, dict[str, int]] = {}  # account -> id -> digest
+        self._loaded: set[str] = set()
 
     @staticmethod
     def of(spec: CsvFile, header: list[str]) -> RowHashes | None:
-        """The file's row hashes; None when its table keeps none, or when its key is not read
-        from required text cells (then it cannot be known before validating)."""
+        """The file's row hashes; None when its table keeps none, or when its key is not an
+        account and an id read from required text cells (known before validating)."""
         fields = {f.target: f for f in spec.fields}
-        if COLUMN not in spec.table.c:
+        if COLUMN not in spec.table.c or spec.key != ("account_id", "id"):
             return None
         if any(fields[c].parse is not None or not fields[c].required for c in spec.key):
             return None
@@ -65,6 +66,8 @@ class RowHashes:
         digest; and how many rows were skipped as unchanged."""
         digests = [self.digest(cells) for _, cells in chunk]
         unchanged = await self._unchanged(connection, chunk, digests)
+        if all(unchanged) and validator.claim_new(chunk):  # the common case of a re-import
+            return [], len(chunk)
         if not any(unchanged):
             rows, kept, skipped = validator.parse_chunk(chunk), digests, 0
         else:
@@ -84,15 +87,27 @@ class RowHashes:
         self, connection: AsyncConnection, chunk: Sequence[Line], digests: list[int]
     ) -> list[bool]:
         """Per row: whether its key is stored with this digest."""
+        account_at, id_at = self._key_positions
+        width = self._width
         keys = [
-            tuple(cells[i] for i in self._key_positions) if len(cells) == self._width else None
-            for _, cells in chunk
+            (cells[account_at], cells[id_at]) if len(cells) == width else None for _, cells in chunk
         ]
-        wanted = {key for key in keys if key is not None and "" not in key}
-        stored = await select_by_keys(connection, self._stored_columns, self._key_columns, wanted)
-        width = len(self._key_columns)
-        hashes = {tuple(row[:width]): row[width] for row in stored}
+        for account in {key[0] for key in keys if key is not None} - self._loaded:
+            await self._load(connection, account)
+        stored = self._stored
         return [
-            key is not None and hashes.get(key) == digest
+            key is not None and stored.get(key[0], {}).get(key[1]) == digest
             for key, digest in zip(keys, digests, strict=True)
         ]
+
+    async def _load(self, connection: AsyncConnection, account: str) -> None:
+        """The digests of the account's stored rows, by id: one scan per account, as a
+        re-import reads most of them (a dictionary of some 150 bytes a row)."""
+        table = self._table
+        result = await connection.execute(
+            select(table.c.id, table.c[COLUMN]).where(
+                table.c.account_id == account, table.c[COLUMN].is_not(None)
+            )
+        )
+        self._stored[account] = {row_id: digest for row_id, digest in result}
+        self._loaded.add(account)

@@ -133,6 +133,13 @@ class Validator:
             for account, value, line in zip(accounts, values, lines, strict=True):
                 self._claimed.setdefault((unique.target, account, value), line)
 
+    def claim_new(self, chunk: Sequence[Line]) -> bool:
+        """Claim the rows of a chunk, column by column, when every claim is new; otherwise
+        claim nothing and return False."""
+        columns = _columns(chunk, self._width)
+        claimed = None if columns is None else self._claimed_columns(columns)
+        return claimed is not None and self._claim_all([line for line, _ in chunk], claimed)
+
     def claim(self, line: int, cells: list[str]) -> bool:
         """Note what a row claims (its key, its unique values), for the duplicate checks of
         later rows, without validating it: another reader validates it (server.ingest.worker),
@@ -205,6 +212,7 @@ class Validator:
         claims = [
             ((unique.target, account, value), line)
             for unique in self._unique
+            if unique.target in values  # a unique column the file leaves out claims nothing
             for line, account, value in zip(
                 lines, values["account_id"], values[unique.target], strict=True
             )
