@@ -21,6 +21,7 @@ from server.ingest.lookups import Lookups
 from server.ingest.query import IN_CHUNK, chunks, select_by_keys
 from server.ingest.replies import refresh_replies
 from server.ingest.rollups import RollupChanges
+from server.ingest.row_hashes import COLUMN as SOURCE_HASH
 from server.ingest.stages import refresh_stage_intervals
 from server.ingest.write import Change, write_changes
 
@@ -68,6 +69,9 @@ class Cascade:
         self._rollups = RollupChanges()
 
     def note(self, entity: str, changes: list[Change]) -> None:
+        # A row whose only change is its digest (server.ingest.row_hashes: the importer changed)
+        # feeds nothing new.
+        changes = [(old, new) for old, new in changes if old is None or _differs(old, new, None)]
         self._rollups.note(entity, changes)
         for dependent in DEPENDENTS.get(entity, ()):
             # A new parent has no dependents yet: they would have failed validation.
@@ -114,8 +118,9 @@ class Cascade:
 
 
 def _differs(old: Record, new: Record, columns: Iterable[str] | None) -> bool:
+    """Whether any of the columns differs (None: any column but the row's digest)."""
     if columns is None:
-        return old != new
+        return old != new and any(old[c] != new[c] for c in new if c != SOURCE_HASH)
     return any(old[c] != new[c] for c in columns)
 
 
