@@ -189,3 +189,23 @@ async def test_rows_whose_only_change_is_their_digest_cascade_nothing(
     assert (await rows(engine, tables.ratings, "theme"))[("acme", "r1")] == ("stale",)
     digests = await rows(engine, tables.conversations, "source_hash")
     assert 0 not in {digest for (digest,) in digests.values()}
+
+
+async def test_a_change_no_rollup_counts_by_leaves_the_rollups_alone(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    """A rating's new comment (or a theme taken from its conversation) moves it to no other
+    rollup row, so the rollups are not counted again: a re-import that changes 1% of ratings
+    spread over a year would otherwise recount the year."""
+    directory = folder(tmp_path)
+    assert await imported(engine, directory)
+    path = directory / "ratings.csv"
+    path.write_text(path.read_text().replace("acme,r2,nps,9,,", "acme,r2,nps,9,Slow,"))
+    async with engine.begin() as connection:  # a count a recount would put right
+        await connection.execute(update(tables.rating_days).values(n=tables.rating_days.c.n + 100))
+    counts = await rows(engine, tables.rating_days, "n")
+
+    assert await imported(engine, directory)
+
+    assert (await rows(engine, tables.ratings, "comment"))[("acme", "r2")] == ("Slow",)
+    assert await rows(engine, tables.rating_days, "n") == counts

@@ -41,6 +41,11 @@ _RATINGS = tables.ratings
 _CREATED = type_coerce(_RATINGS.c.created_at, BigInteger)
 
 
+# The rating columns some rollup counts by: a rating whose change is elsewhere (its comment, its
+# theme from a changed conversation) stays in the same rollup rows.
+_COUNTED = frozenset({"account_id", "created_at"}).union(*(rollup.columns for rollup in ROLLUPS))
+
+
 class RollupChanges:
     """The ratings' instants (and the accounts' time zones) one transaction changed."""
 
@@ -51,6 +56,8 @@ class RollupChanges:
     def note(self, entity: str, changes: list[Change]) -> None:
         if entity == "ratings":
             for old, new in changes:
+                if old is not None and all(old.get(c) == new.get(c) for c in _COUNTED):
+                    continue
                 for row in (old, new):
                     if row is not None:
                         self._note_rating(row)
