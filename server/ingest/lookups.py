@@ -75,8 +75,7 @@ class Lookup:
         self._make: Callable[[Iterable[object]], tuple[object, ...]] = row_type._make
         self._rows: dict[Key, tuple[object, ...]] = {}
         self._absent: set[Key] = set()
-        by_account = [c.name for c in self._key_columns][:1] == ["account_id"]
-        by_account = by_account and len(self._key_columns) == 2
+        by_account = len(self._key_columns) == 2 and self._key_columns[0].name == "account_id"
         self._whole_accounts = whole_accounts and by_account
         self._loaded: set[object] = set()  # accounts whose rows are all in the cache
         self._too_large: set[object] = set()  # accounts loaded key by key

@@ -39,7 +39,6 @@ class RowHashes:
         self._table = spec.table
         self._width = len(header)
         self._stored: dict[str, dict[str, int]] = {}  # account -> id -> digest
-        self._loaded: set[str] = set()
 
     @staticmethod
     def of(spec: CsvFile, header: list[str]) -> RowHashes | None:
@@ -92,11 +91,11 @@ class RowHashes:
         keys = [
             (cells[account_at], cells[id_at]) if len(cells) == width else None for _, cells in chunk
         ]
-        for account in {key[0] for key in keys if key is not None} - self._loaded:
+        for account in {key[0] for key in keys if key is not None} - self._stored.keys():
             await self._load(connection, account)
         stored = self._stored
         return [
-            key is not None and stored.get(key[0], {}).get(key[1]) == digest
+            key is not None and stored[key[0]].get(key[1]) == digest
             for key, digest in zip(keys, digests, strict=True)
         ]
 
@@ -110,4 +109,3 @@ class RowHashes:
             )
         )
         self._stored[account] = {row_id: digest for row_id, digest in result}
-        self._loaded.add(account)
