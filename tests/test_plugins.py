@@ -39,6 +39,9 @@ def run_rapport(
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAPPORT_")}
     env.update(environment or {})
     env.pop("PYTHONPATH", None)
+    # Piped output: the plugins table keeps each row whole unless $COLUMNS narrows it (which a
+    # pytest-xdist worker has: 80).
+    env.pop("COLUMNS", None)
     if pythonpath is not None:
         env["PYTHONPATH"] = str(pythonpath)
     if disable is not None:
