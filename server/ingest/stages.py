@@ -50,10 +50,8 @@ WHERE o.from_last = 1 AND c.status = 'closed' AND c.closed_at IS NOT NULL
 """
 _DELETE = f"""
 DELETE FROM stage_intervals
-WHERE EXISTS (
-    SELECT 1 FROM {{keys}} AS k
-    WHERE k.account_id = stage_intervals.account_id AND k.id = stage_intervals.conversation_id
-) AND NOT EXISTS (
+WHERE (account_id, conversation_id) IN (SELECT k.account_id, k.id FROM {{keys}} AS k)
+  AND NOT EXISTS (
     SELECT 1 FROM {_DESIRED} AS d
     WHERE {" AND ".join(f"d.{name} = stage_intervals.{name}" for name in _KEY)}
 )
@@ -80,6 +78,11 @@ async def refresh_stage_intervals(connection: AsyncConnection, keys: Iterable[Ke
     await connection.exec_driver_sql(f"DROP TABLE IF EXISTS {_DESIRED}")
     drop = "ON COMMIT DROP" if postgres else ""
     await connection.exec_driver_sql(f"CREATE TEMPORARY TABLE {_DESIRED} {drop} AS {select}")
+    # SQLite probes the desired rows once per stored interval in the DELETE: by their key, not
+    # by a scan (a 1% change of the peer data's stage changes: 3.9 s → 0.1 s).
+    await connection.exec_driver_sql(
+        f"CREATE INDEX {_DESIRED}_key ON {_DESIRED} ({', '.join(_KEY)})"
+    )
     await connection.exec_driver_sql(_DELETE.format(keys=table))
     distinct = "IS DISTINCT FROM" if postgres else "IS NOT"
     await connection.exec_driver_sql(_UPSERT.format(distinct=distinct))
