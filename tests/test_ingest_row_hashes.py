@@ -8,11 +8,11 @@ import re
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, update
+from sqlalchemy import delete, event, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.db import tables
-from server.ingest import produce
+from server.ingest import bulk, produce
 from tests.test_ingest import dump, folder, imported, rows
 from tests.test_ingest_unchanged import summaries
 
@@ -209,3 +209,43 @@ async def test_a_change_no_rollup_counts_by_leaves_the_rollups_alone(
 
     assert (await rows(engine, tables.ratings, "comment"))[("acme", "r2")] == ("Slow",)
     assert await rows(engine, tables.rating_days, "n") == counts
+
+
+async def test_changed_rows_of_many_chunks_are_written_together(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    """Chunks of two rows, two changed ratings in different chunks: one upsert for both, not
+    one per chunk (server.ingest.load gathers the rows to write); and no ANALYZE for so few."""
+    directory = folder(tmp_path)
+    assert await imported(engine, directory)
+    path = directory / "ratings.csv"  # r1 and r2, then r3 and beta's r1
+    text = path.read_text().replace("acme,r1,csat,5,", "acme,r1,csat,4,")
+    path.write_text(text.replace("beta,r1,ces,6,", "beta,r1,ces,5,"))
+    run: list[str] = []  # every statement sent to the database, driver-level ones included
+
+    def record(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        run.append(statement.lstrip())
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    assert await imported(engine, directory)
+    event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+    assert len([s for s in run if s.startswith("INSERT INTO ratings ")]) == 1
+    assert not [s for s in run if s.upper().startswith("ANALYZE")]
+    scores = await rows(engine, tables.ratings, "score")
+    assert scores[("acme", "r1")] == (4,) and scores[("beta", "r1")] == (5,)
+
+
+@pytest.mark.parametrize(
+    ("changed", "rows", "analysed"),
+    [
+        (10_000, 100_000, True),
+        (9_999, 10_000, False),
+        (10_000, 100_001, False),
+        (50_000, 50_000, True),
+    ],
+)
+def test_statistics_are_refreshed_after_a_large_change_only(
+    changed: int, rows: int, analysed: bool
+) -> None:
+    assert bulk.worth_analysing(changed, rows) is analysed

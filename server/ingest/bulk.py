@@ -6,8 +6,9 @@
   the file's transaction, so an interrupted import leaves the indexes as they were.
 - PostgreSQL: a table that is empty when its file starts is loaded in bulk
   (server.ingest.fresh_postgres).
-- Both: statistics refreshed (ANALYZE) for the tables a file changed substantially, inside its
-  transaction, so the first reports after an import are planned for the data they read.
+- Both: statistics refreshed (ANALYZE) for the tables a file changed substantially
+  (`worth_analysing`), inside its transaction, so the first reports after an import are planned
+  for the data they read.
 """
 
 from __future__ import annotations
@@ -18,8 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.metrics.rollups import ROLLUPS
 
-# A file that changes at least this many rows has its statistics refreshed.
+# A file that changes at least this many rows, and this share of the rows it holds, has its
+# statistics refreshed (the share is PostgreSQL autovacuum's default for ANALYZE): a re-import
+# changing 1% of its rows leaves them as they are.
 ANALYZE_ROWS = 10_000
+ANALYZE_SHARE = 0.1
 # The tables whose derived values a file's rows feed, besides its own.
 DERIVED_TABLES: dict[str, tuple[str, ...]] = {
     "conversations": ("stage_intervals",),
@@ -85,6 +89,11 @@ class DeferredIndexes:
         for definition in self._definitions:
             await connection.exec_driver_sql(definition)
         self._definitions.clear()
+
+
+def worth_analysing(changed: int, rows: int) -> bool:
+    """Whether a file that changed `changed` of its `rows` rows changed its tables' statistics."""
+    return changed >= ANALYZE_ROWS and changed >= ANALYZE_SHARE * rows
 
 
 async def analyze(connection: AsyncConnection, names: list[str]) -> None:

@@ -12,14 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from server.ingest import bulk, unchanged
 from server.ingest.cascade import Cascade
-from server.ingest.files import CsvFile
+from server.ingest.files import CsvFile, Record
 from server.ingest.produce import Batch, batches
 from server.ingest.progress import FileProgress
 from server.ingest.read import CsvReader
 from server.ingest.rejects import Rejects
 from server.ingest.report import FileReport
 from server.ingest.worker import batches_from_workers
-from server.ingest.write import open_writer
+from server.ingest.write import WRITE_CHUNK, open_writer
 
 # Files from this size on are read in a worker process: starting one costs about half a second,
 # which a large file repays many times over.
@@ -86,20 +86,32 @@ async def _write(
     the table held no row when the file started."""
     writer = await open_writer(connection, spec.table, empty=empty)
     cascade = Cascade(computed=writer.computed)
+
+    async def write(rows: list[Record]) -> None:
+        changes = await writer.write(connection, rows)
+        report.changed += len(changes)
+        cascade.note(spec.entity, changes)
+
+    # Rows to write are gathered into chunks of WRITE_CHUNK: a re-import's batches hold a few
+    # changed rows each, and each write costs its statements whatever its size (1% of the peer
+    # data's messages: 326 writes of 50 rows took 3.8 s on PostgreSQL).
+    pending: list[Record] = []
     async for batch in source:
         _tally(batch, report, rejects)
-        if batch.rows:
-            changes = await writer.write(connection, batch.rows)
-            report.changed += len(changes)
-            cascade.note(spec.entity, changes)
+        pending += batch.rows
+        if len(pending) >= WRITE_CHUNK:
+            await write(pending)
+            pending = []
         bar.advance(batch.bytes_read, report.rows + report.rejected)
     if report.rejected and rejects is None:
         return False
     bar.stage("writing")
+    if pending:
+        await write(pending)
     await writer.finish(connection)
     bar.stage("deriving")
     await cascade.settle(connection)
-    if report.changed >= bulk.ANALYZE_ROWS:
+    if bulk.worth_analysing(report.changed, report.rows):
         bar.stage("analysing")
         await bulk.analyze(connection, [spec.entity, *bulk.DERIVED_TABLES.get(spec.entity, ())])
     bar.stage("committing")
