@@ -23,7 +23,7 @@ import pytest
 from server.ingest import import_directory
 from server.metrics.executor import compile_queries, run_queries
 from server.metrics.query import Filter, Query
-from server.metrics.time import Period, Shift
+from server.metrics.time import Period, Shift, day_number
 from server.security.scope import Scope
 from tests.report_data import Data
 from tests.test_shared_scans import (
@@ -335,3 +335,112 @@ async def test_periods_at_the_end_of_the_calendar(engine) -> None:
         period = Period.parse(first, date(9999, 12, 30), "UTC", max_years=10)
         queries = _queries(scope, period, ())
         assert await _compare(engine, queries, registry)
+
+
+async def _day_rows(engine: Any) -> dict[int, int]:
+    """acme's rating_days: day number -> ratings counted."""
+    async with engine.connect() as connection:
+        result = await connection.exec_driver_sql(
+            "SELECT day, sum(n) FROM rating_days WHERE account_id = 'acme' GROUP BY day"
+        )
+        return {day: int(n) for day, n in result}
+
+
+async def _tamper(engine: Any, table: str, column: str, unit: date) -> None:
+    """Add 100 to a stored rollup row behind the importer's back: a unit counted again is put
+    right, one left alone keeps it (which is how the test sees what was recounted)."""
+    async with engine.begin() as connection:
+        await connection.exec_driver_sql(
+            f"UPDATE {table} SET n = n + 100 "
+            f"WHERE account_id = 'acme' AND {column} = {day_number(unit)}"
+        )
+
+
+async def test_changes_on_days_far_apart_recount_those_days_only(engine, tmp_path: Path) -> None:
+    """Ratings on 10 January, 1 June and 20 November (UTC): a re-import changing the scores of
+    the first and the last recounts their days and months, not June's in between."""
+    rows = [
+        ["r1", "csat", "5", "2026-01-10T12:00:00Z", "u1", "chat", "ib1"],
+        ["r2", "csat", "4", "2026-06-01T12:00:00Z", "u1", "chat", "ib1"],
+        ["r3", "csat", "3", "2026-11-20T12:00:00Z", "u2", "email", "ib2"],
+    ]
+    _write_folder(tmp_path / "first", "UTC", rows)
+    assert await import_directory(engine, tmp_path / "first", progress=False)
+    january, june, november = date(2026, 1, 10), date(2026, 6, 1), date(2026, 11, 20)
+    assert await _day_rows(engine) == {day_number(d): 1 for d in (january, june, november)}
+    await _tamper(engine, "rating_days", "day", june)
+    await _tamper(engine, "rating_months", "month", date(2026, 6, 1))
+    await _tamper(engine, "rating_days", "day", january)
+
+    rows[0][2], rows[2][2] = "1", "2"
+    _write_folder(tmp_path / "second", "UTC", rows)
+    assert await import_directory(engine, tmp_path / "second", progress=False)
+
+    # January's day recounted (the tampering gone), June's untouched (still tampered)
+    assert await _day_rows(engine) == {
+        day_number(january): 1,
+        day_number(june): 101,
+        day_number(november): 1,
+    }
+    async with engine.connect() as connection:
+        months = dict(
+            (
+                await connection.exec_driver_sql(
+                    "SELECT month, sum(n) FROM rating_months WHERE account_id = 'acme' GROUP BY month"
+                )
+            ).all()
+        )
+        scores = dict(
+            (
+                await connection.exec_driver_sql(
+                    "SELECT day, score FROM rating_channel_days WHERE account_id = 'acme'"
+                )
+            ).all()
+        )
+    assert months == {
+        day_number(date(2026, 1, 1)): 1,
+        day_number(date(2026, 6, 1)): 101,
+        day_number(date(2026, 11, 1)): 1,
+    }
+    assert scores == {day_number(january): 1, day_number(june): 4, day_number(november): 2}
+
+
+def test_runs_of_days_are_merged_at_their_narrowest_gaps(monkeypatch: pytest.MonkeyPatch) -> None:
+    from server.ingest import rollups
+    from server.metrics.time import Granularity
+
+    march = [date(2026, 3, d) for d in (1, 2, 5, 20, 21, 31)]
+    assert rollups._runs(march, Granularity.DAY) == [
+        (date(2026, 3, 1), date(2026, 3, 2)),
+        (date(2026, 3, 5), date(2026, 3, 5)),
+        (date(2026, 3, 20), date(2026, 3, 21)),
+        (date(2026, 3, 31), date(2026, 3, 31)),
+    ]
+    # months: March, then April and June are two runs (May is not touched)
+    spring = [date(2026, 3, 9), date(2026, 3, 30), date(2026, 4, 2), date(2026, 6, 15)]
+    assert rollups._runs(spring, Granularity.MONTH) == [
+        (date(2026, 3, 1), date(2026, 4, 30)),
+        (date(2026, 6, 1), date(2026, 6, 30)),
+    ]
+    monkeypatch.setattr(rollups, "MAX_RUNS", 2)
+    # gaps after the runs: 3 days, 15 days, 10 days: split at the widest only
+    assert rollups._runs(march, Granularity.DAY) == [
+        (date(2026, 3, 1), date(2026, 3, 5)),
+        (date(2026, 3, 20), date(2026, 3, 31)),
+    ]
+
+
+async def test_a_rating_on_the_last_day_of_the_calendar_is_imported(engine, tmp_path: Path) -> None:
+    """No report period can hold 31 December 9999 (its end, the next midnight, is no instant):
+    the rating is stored and counted in no rollup, and the import does not fail."""
+    rows = [
+        ["r1", "csat", "5", "9999-12-31T12:00:00Z", "u1", "chat", "ib1"],
+        ["r2", "csat", "4", "9999-12-30T12:00:00Z", "u1", "chat", "ib1"],
+    ]
+    _write_folder(tmp_path / "first", "UTC", rows)
+    assert await import_directory(engine, tmp_path / "first", progress=False)
+    assert await _day_rows(engine) == {day_number(date(9999, 12, 30)): 1}
+    rows[0][2] = "3"
+    _write_folder(tmp_path / "second", "UTC", rows)
+    assert await import_directory(engine, tmp_path / "second", progress=False)
+    assert await _day_rows(engine) == {day_number(date(9999, 12, 30)): 1}

@@ -1,18 +1,22 @@
 """Keeping the rating rollups (server.metrics.rollups) equal to the ratings they count.
 
 In the transaction of a file that changes ratings, the local days its old and new ratings fall on
-(from the earliest to the latest, per account) are counted again from the stored ratings: their
-rollup rows are deleted and rebuilt by one INSERT … SELECT … GROUP BY per rollup. Monthly and
-quarterly rollups are rebuilt for the whole months or quarters around those days. An account
-whose time zone changes has its rollups rebuilt entirely: they are kept in the account's zone,
-which reports default to.
+are counted again from the stored ratings: their rollup rows are deleted and rebuilt by one
+INSERT … SELECT … GROUP BY per rollup and run of consecutive days (at most `MAX_RUNS` runs: the
+closest are merged), so changes on a few days far apart recount those days, not the months
+between them. Monthly and quarterly rollups are rebuilt for the whole months or quarters around
+those days. An account whose time zone changes has its rollups rebuilt entirely: they are kept in
+the account's zone, which reports default to. Days at the very ends of the calendar, which no
+report period can hold, are not counted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
-from datetime import datetime
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     BigInteger,
@@ -31,7 +35,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.db import tables
-from server.db.types import from_micros, to_micros
+from server.db.types import MICROS, from_micros, to_micros
 from server.ingest.files import Record
 from server.ingest.write_common import Change
 from server.metrics.rollups import ROLLUPS, Rollup
@@ -46,11 +50,21 @@ _CREATED = type_coerce(_RATINGS.c.created_at, BigInteger)
 _COUNTED = frozenset({"account_id", "created_at"}).union(*(rollup.columns for rollup in ROLLUPS))
 
 
+# Changed ratings are noted by the UTC hour they fall in: a few thousand a year, however many
+# ratings; an hour overlaps one or two local days in any zone.
+_HOUR = 3_600 * MICROS
+# Statements per rollup stay bounded however scattered the changed days are.
+MAX_RUNS = 16
+# The days a report period can hold: its start and end, local midnights, must be instants.
+_FIRST_DAY = date.min + timedelta(days=1)
+_LAST_DAY = date.max - timedelta(days=1)
+
+
 class RollupChanges:
     """The ratings' instants (and the accounts' time zones) one transaction changed."""
 
     def __init__(self) -> None:
-        self._spans: dict[str, tuple[int, int]] = {}  # account -> (earliest, latest) instant
+        self._hours: dict[str, set[int]] = defaultdict(set)  # account -> UTC hours
         self._whole: set[str] = set()  # accounts to rebuild entirely
 
     def note(self, entity: str, changes: list[Change]) -> None:
@@ -77,19 +91,36 @@ class RollupChanges:
         else:
             assert isinstance(created, int), created  # rows as stored: integer microseconds
             instant = created
-        low, high = self._spans.get(account, (instant, instant))
-        self._spans[account] = (min(low, instant), max(high, instant))
+        self._hours[account].add(instant // _HOUR)
 
     async def settle(self, connection: AsyncConnection) -> None:
         for account in sorted(self._whole):
             await rebuild_account(connection, account)
-        for account, (low, high) in sorted(self._spans.items()):
+        for account, hours in sorted(self._hours.items()):
             if account not in self._whole:
                 timezone = await _timezone(connection, account)
-                for statement in refresh_statements(account, timezone, low, high):
+                days = _local_days(hours, zone(timezone))
+                for statement in refresh_days(account, timezone, days):
                     await connection.execute(statement)
         self._whole.clear()
-        self._spans.clear()
+        self._hours.clear()
+
+
+def _local_days(hours: Iterable[int], tz: ZoneInfo) -> set[date]:
+    """The local days these UTC hours overlap."""
+    return {
+        _local_day(instant, tz)
+        for hour in hours
+        for instant in (hour * _HOUR, (hour + 1) * _HOUR - 1)
+    }
+
+
+def _local_day(instant: int, tz: ZoneInfo) -> date:
+    """The instant's local day; past either end of the calendar, that end."""
+    try:
+        return from_micros(instant).astimezone(tz).date()
+    except (OverflowError, ValueError):
+        return date.max if instant > 0 else date.min
 
 
 async def rebuild_account(connection: AsyncConnection, account: str) -> None:
@@ -137,19 +168,66 @@ def refresh_statements(
     """DELETE and INSERT statements counting the account's ratings again for every local day
     from the one of instant `low` to the one of `high` (whole months for monthly rollups, …)."""
     tz = zone(timezone)
-    first = from_micros(low).astimezone(tz).date()
-    last = from_micros(high).astimezone(tz).date()
+    first, last = _local_day(low, tz), _local_day(high, tz)
+    return _refresh(
+        account,
+        timezone,
+        rollups,
+        lambda grain: [(unit_start(first, grain), unit_end(last, grain))],
+    )
+
+
+def refresh_days(
+    account: str, timezone: str, days: Collection[date], rollups: Iterable[Rollup] = ROLLUPS
+) -> list[Executable]:
+    """DELETE and INSERT statements counting the account's ratings again on these local days
+    (the whole months of a monthly rollup, …), by runs of consecutive days."""
+    return _refresh(account, timezone, rollups, lambda grain: _runs(days, grain))
+
+
+def _refresh(
+    account: str,
+    timezone: str,
+    rollups: Iterable[Rollup],
+    runs: Callable[[Granularity], Iterable[tuple[date, date]]],
+) -> list[Executable]:
+    """The statements for the runs of days (first, last) of each rollup's grain."""
     statements: list[Executable] = []
-    # A rollup counted from another is refreshed after it.
+    # A rollup counted from another is refreshed after it (over the same days or more).
     for rollup in sorted(rollups, key=_depth):
-        start, end = unit_start(first, rollup.grain), unit_end(last, rollup.grain)
-        period = Period(start, end, timezone)
-        statements.append(_clear(rollup, account, period))
-        if rollup.counted_from is None:
-            statements.append(_count_ratings(rollup, account, period))
-        else:
-            statements.append(_count_rollup(rollup, rollup.counted_from, account, period))
+        for first, last in runs(rollup.grain):
+            first, last = max(first, _FIRST_DAY), min(last, _LAST_DAY)
+            if first > last:
+                continue
+            period = Period(first, last, timezone)
+            statements.append(_clear(rollup, account, period))
+            if rollup.counted_from is None:
+                statements.append(_count_ratings(rollup, account, period))
+            else:
+                statements.append(_count_rollup(rollup, rollup.counted_from, account, period))
     return statements
+
+
+def _runs(days: Collection[date], grain: Granularity) -> list[tuple[date, date]]:
+    """The units of `grain` holding these days, as runs (first day, last day) of consecutive
+    units; the runs with the shortest gaps between them merged into at most MAX_RUNS."""
+    runs: list[tuple[date, date]] = []
+    for start in sorted({unit_start(day, grain) for day in days}):
+        end = unit_end(start, grain)
+        if runs and (start - runs[-1][1]).days == 1:
+            runs[-1] = (runs[-1][0], end)
+        else:
+            runs.append((start, end))
+    if len(runs) <= MAX_RUNS:
+        return runs
+    # Split only at the MAX_RUNS - 1 widest gaps.
+    gaps = sorted(range(len(runs) - 1), key=lambda i: runs[i + 1][0] - runs[i][1], reverse=True)
+    merged: list[tuple[date, date]] = []
+    begin = 0
+    for last in [*sorted(gaps[: MAX_RUNS - 1]), len(runs) - 1]:
+        merged.append((runs[begin][0], runs[last][1]))
+        begin = last + 1
+    return merged
 
 
 def _depth(rollup: Rollup) -> int:
