@@ -61,7 +61,7 @@ _LAST_DAY = date.max - timedelta(days=1)
 
 
 class RollupChanges:
-    """The ratings' instants (and the accounts' time zones) one transaction changed."""
+    """The hours of the ratings (and the accounts' time zones) one transaction changed."""
 
     def __init__(self) -> None:
         self._hours: dict[str, set[int]] = defaultdict(set)  # account -> UTC hours
