@@ -20,10 +20,10 @@ from typing import Any
 
 import pytest
 
-from server.ingest import import_directory
+from server.ingest import import_directory, rollups
 from server.metrics.executor import compile_queries, run_queries
 from server.metrics.query import Filter, Query
-from server.metrics.time import Period, Shift, day_number
+from server.metrics.time import Granularity, Period, Shift, day_number
 from server.security.scope import Scope
 from tests.report_data import Data
 from tests.test_shared_scans import (
@@ -301,7 +301,6 @@ async def test_rollup_numbers_by_hand(engine, tmp_path: Path) -> None:
         return [(p["responses"], p["satisfied"], p["score_total"]) for p in parts]
 
     from server.metrics.query import Grouping
-    from server.metrics.time import Granularity
 
     async def day_counts() -> list[tuple[int, int, int]]:
         period = Period(date(2026, 3, 7), date(2026, 3, 9), zone)
@@ -406,8 +405,6 @@ async def test_changes_on_days_far_apart_recount_those_days_only(engine, tmp_pat
 
 
 def test_runs_of_days_are_merged_at_their_narrowest_gaps(monkeypatch: pytest.MonkeyPatch) -> None:
-    from server.ingest import rollups
-    from server.metrics.time import Granularity
 
     march = [date(2026, 3, d) for d in (1, 2, 5, 20, 21, 31)]
     assert rollups._runs(march, Granularity.DAY) == [
