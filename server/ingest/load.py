@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import aclosing
+from dataclasses import dataclass
 from pathlib import Path
 from time import perf_counter
 
@@ -13,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from server.ingest import bulk, unchanged
 from server.ingest.cascade import Cascade
 from server.ingest.files import CsvFile, Record
+from server.ingest.prefetch import ReadAhead
 from server.ingest.produce import Batch, batches
 from server.ingest.progress import FileProgress
 from server.ingest.read import CsvReader
@@ -29,34 +32,84 @@ WORKER_BYTES = 8 * 1024 * 1024
 WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 
+@dataclass(frozen=True)
+class Start:
+    """What a file's reading is planned on, read in its transaction (and before, when it is
+    read ahead: server.ingest.prefetch)."""
+
+    known: int | None  # its rows, when its last import had the same fingerprint: not read again
+    empty: bool  # its table holds no row
+
+
+@dataclass(frozen=True)
+class Ahead:
+    """A file being read before its turn."""
+
+    fingerprint: str
+    start: Start
+    reading: ReadAhead
+
+
+async def read_ahead(
+    engine: AsyncEngine, reader: CsvReader, directory: Path, *, skip_invalid: bool
+) -> Ahead | None:
+    """Start reading a file before its turn (server.ingest.prefetch); None when it is not to be
+    read (the same bytes as its last import)."""
+    spec = reader.spec
+    print_ = await asyncio.to_thread(unchanged.fingerprint, directory / spec.name, spec)
+    async with engine.connect() as connection:
+        start = await _start(connection, spec, print_)
+    if start.known is not None:
+        return None
+    parts = _workers(engine.dialect.name, start.empty)
+    source = _batches(engine, reader, directory, skip_invalid, parts)
+    return Ahead(print_, start, ReadAhead(source))
+
+
 async def load_file(
-    engine: AsyncEngine, reader: CsvReader, directory: Path, *, skip_invalid: bool, progress: bool
+    engine: AsyncEngine,
+    reader: CsvReader,
+    directory: Path,
+    *,
+    skip_invalid: bool,
+    progress: bool,
+    ahead: Ahead | None = None,
+    on_written: Callable[[], None] | None = None,
 ) -> FileReport:
     """Import one open file. Nothing of it is visible until it all is: the transaction commits
     after the last row and the derived values it changes, so a killed import loses nothing that
     was reported as written, and running it again completes it. A file with the same bytes as
-    its last import (server.ingest.unchanged) is not read again."""
+    its last import (server.ingest.unchanged) is not read again.
+
+    `ahead`: the file's reading, started before its turn. `on_written` is called once its rows
+    are written, when what is left of its transaction takes no lock a reader waits on."""
     spec = reader.spec
     report = FileReport(spec.name)
-    started = perf_counter()
-    print_ = unchanged.fingerprint(directory / spec.name, spec)
+    if ahead is None:
+        started, print_ = perf_counter(), unchanged.fingerprint(directory / spec.name, spec)
+    else:
+        started, print_ = ahead.reading.started, ahead.fingerprint
     rejects = Rejects(directory, spec.name, reader.header) if skip_invalid else None
     try:
         async with engine.connect() as connection:
             await bulk.prepare(connection)
             async with connection.begin() as transaction:
-                known = await unchanged.imported_rows(connection, spec.name, print_)
-                if known is not None:
-                    report.rows, report.written, report.unchanged = known, True, True
+                start = await _start(connection, spec, print_)
+                # What came before changed nothing the reading ahead relied on.
+                assert ahead is None or ahead.start == start, (spec.name, ahead.start, start)
+                if start.known is not None:
+                    report.rows, report.written, report.unchanged = start.known, True, True
                 else:
                     await bulk.tune(connection)
-                    with FileProgress(spec.name, reader.size, enabled=progress) as bar:
-                        empty = await bulk.is_empty(connection, spec.table)
-                        parts = _workers(connection, empty)
-                        source = _batches(engine, reader, directory, skip_invalid, parts)
+                    with FileProgress(spec.name, reader.size, progress, started) as bar:
+                        if ahead is None:
+                            parts = _workers(connection.dialect.name, start.empty)
+                            source = _batches(engine, reader, directory, skip_invalid, parts)
+                        else:
+                            source = ahead.reading.batches()
                         async with aclosing(source):
                             report.written = await _write(
-                                connection, source, spec, empty, report, rejects, bar
+                                connection, source, spec, start, report, rejects, bar, on_written
                             )
                     if report.written:
                         whole = print_ if not report.rejected else None
@@ -64,6 +117,8 @@ async def load_file(
                     else:
                         await transaction.rollback()
     finally:
+        if ahead is not None:
+            await ahead.reading.close()
         if rejects is not None:
             rejects.close()
     report.seconds = perf_counter() - started
@@ -72,19 +127,24 @@ async def load_file(
     return report
 
 
+async def _start(connection: AsyncConnection, spec: CsvFile, print_: str) -> Start:
+    known = await unchanged.imported_rows(connection, spec.name, print_)
+    return Start(known, await bulk.is_empty(connection, spec.table))
+
+
 async def _write(
     connection: AsyncConnection,
     source: AsyncIterator[Batch],
     spec: CsvFile,
-    empty: bool,
+    start: Start,
     report: FileReport,
     rejects: Rejects | None,
     bar: FileProgress,
+    on_written: Callable[[], None] | None,
 ) -> bool:
     """Write the batches, then what they invalidate; False when the file is not to be kept
-    (an invalid row without --skip-invalid, which is when there are no `rejects`). `empty`:
-    the table held no row when the file started."""
-    writer = await open_writer(connection, spec.table, empty=empty)
+    (an invalid row without --skip-invalid, which is when there are no `rejects`)."""
+    writer = await open_writer(connection, spec.table, empty=start.empty)
     cascade = Cascade(computed=writer.computed)
 
     async def write(rows: list[Record]) -> None:
@@ -109,6 +169,8 @@ async def _write(
     if pending:
         await write(pending)
     await writer.finish(connection)
+    if on_written is not None:
+        on_written()
     bar.stage("deriving")
     await cascade.settle(connection)
     if bulk.worth_analysing(report.changed, report.rows):
@@ -129,12 +191,12 @@ def _tally(batch: Batch, report: FileReport, rejects: Rejects | None) -> None:
             rejects.add(cells, "; ".join(f"{column}: {message}" for column, message in problems))
 
 
-def _workers(connection: AsyncConnection, empty: bool) -> int:
+def _workers(dialect: str, empty: bool) -> int:
     """How many worker processes read a large file. On SQLite, when rows are stored already,
     this process compares each batch with them, which keeps a core busy: one worker then, as a
     second one only competes for the cores (peer data's messages, read in full with nothing
     changed: 33.6 s with one, 39.4 s with two; loaded into an empty table: 25 s against 33 s)."""
-    if connection.dialect.name == "sqlite" and not empty:
+    if dialect == "sqlite" and not empty:
         return 1
     return WORKERS
 

@@ -19,9 +19,12 @@ class FileProgress:
     """Use as a context manager; `enabled=False` shows nothing. Leaves no trace when done: the
     summary line printed afterwards says what happened."""
 
-    def __init__(self, name: str, total_bytes: int, *, enabled: bool) -> None:
+    def __init__(
+        self, name: str, total_bytes: int, enabled: bool, started: float | None = None
+    ) -> None:
+        """`started`: when the file's reading started (perf_counter), if before now."""
         self._name = name
-        self._started = perf_counter()
+        self._started = perf_counter() if started is None else started
         console = Console(stderr=True)
         self._progress = Progress(
             TextColumn("{task.description}"),

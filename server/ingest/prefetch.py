@@ -1,0 +1,85 @@
+"""Reading a file while the one before it finishes.
+
+Once a file's rows are all written, what is left of its transaction (derived values, rollups,
+statistics, the commit) runs in the database: one core works while the readers of the next file
+could use the other. The next file is then read ahead into memory, when nothing it reads can
+change before that transaction commits (`can_read_during`), and its writer takes the batches read
+ahead first.
+
+Reading ahead is sound because a file's transaction, once its rows are written, changes in other
+tables only rows that refer to it (the cascade, server.ingest.cascade) and derived values no
+reader reads (conversations' reply statistics, stage intervals, rollups; tests check it), and
+takes no lock a reader waits on: the drops of indexes and keys that lock tables
+(server.ingest.fresh_postgres) happen while its rows are written, before reading ahead starts.
+On PostgreSQL those locks last until the commit, so readers of the tables they lock wait for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator
+from contextlib import suppress
+from time import perf_counter
+
+from server.ingest.files import CsvFile
+from server.ingest.produce import Batch
+
+# Rows read ahead at most, before the reading waits for the writer: a few hundred MB of records.
+AHEAD_ROWS = 300_000
+
+Source = AsyncGenerator[Batch, None]
+
+
+def can_read_during(previous: CsvFile, following: CsvFile) -> bool:
+    """Whether `following` may be read while `previous` finishes: it does not refer to it."""
+    return previous.entity not in following.references
+
+
+class ReadAhead:
+    """The batches of one file, read by a task into memory until its writer takes them."""
+
+    def __init__(self, source: Source) -> None:
+        self.started = perf_counter()
+        self._source = source
+        self._read: list[Batch] = []
+        self._rows = 0
+        self._taken = False
+        self._ended = False
+        self._task = asyncio.create_task(self._fill())
+
+    async def _fill(self) -> None:
+        while not self._taken and self._rows < AHEAD_ROWS:
+            batch = await anext(self._source, None)
+            if batch is None:
+                self._ended = True
+                return
+            self._read.append(batch)
+            self._rows += len(batch.rows)
+
+    async def batches(self) -> Source:
+        """The batches read ahead, then the rest of the file; a failure of the reading is
+        raised after the batches read before it, as reading without a head start would."""
+        self._taken = True
+        failure: Exception | None = None
+        try:
+            await self._task
+        except Exception as error:  # re-raised in order, below
+            failure = error
+        read, self._read = self._read, []
+        for batch in read:
+            yield batch
+        if failure is not None:
+            raise failure
+        if not self._ended:
+            async for batch in self._source:
+                yield batch
+
+    async def close(self) -> None:
+        """Stop reading (its worker processes are stopped) and drop what was read: the file
+        is not imported after all, or is read again from its start."""
+        self._task.cancel()
+        # Whatever the reading raised, nobody is to read its result any more.
+        with suppress(asyncio.CancelledError, Exception):
+            await self._task
+        await self._source.aclose()
+        self._read = []

@@ -1,0 +1,171 @@
+"""Reading a file while the one before it finishes (server.ingest.prefetch).
+
+An import reads ratings while the messages' transaction still derives reply statistics, and so
+on: this must store exactly what importing the files one at a time stores, after every kind of
+change (test_ingest_derived's data). The soundness argument, that what a file's transaction
+changes in other tables after its rows are written is read by no reader of the files it
+overlaps, is checked on the declarations.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+import shutil
+from collections.abc import AsyncGenerator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from server.ingest import bulk, import_directory, prefetch, replies, unchanged
+from server.ingest.cascade import DEPENDENTS
+from server.ingest.files import FILES
+from server.ingest.lookups import CONVERSATION_COLUMNS
+from server.ingest.prefetch import ReadAhead, can_read_during
+from server.ingest.produce import Batch
+from tests.test_ingest_derived import changed_data, first_data
+from tests.test_ingest_paths import dump, empty
+
+
+def _one_file_at_a_time(source: Path, target: Path) -> list[Path]:
+    """A folder per file of `source`, in import order: imported one by one, nothing is read
+    ahead."""
+    folders = []
+    for spec in FILES:
+        if (source / spec.name).is_file():
+            folder = target / spec.name.removesuffix(".csv")
+            folder.mkdir(parents=True)
+            shutil.copy(source / spec.name, folder / spec.name)
+            folders.append(folder)
+    return folders
+
+
+async def test_reading_ahead_stores_what_one_file_at_a_time_stores(
+    engine: AsyncEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    random_ = random.Random(5)
+    first = first_data(random_)
+    first.write(tmp_path / "first")
+    changed_data(random_, first).write(tmp_path / "changed")
+
+    # The messages' transaction does not end before the ratings are looked at: only reading
+    # ahead looks at them then (the import would wait forever without it: the test times out).
+    ratings_looked_at = asyncio.Event()
+
+    def statement(_c: object, _cursor: object, sql: str, params: object, *_: object) -> None:
+        if "imported_files" in sql and "ratings.csv" in repr(params):
+            ratings_looked_at.set()
+
+    remember = unchanged.remember
+
+    async def remember_after_ratings(connection: AsyncConnection, name: str, *args: Any) -> None:
+        if name == "messages.csv":
+            await asyncio.wait_for(ratings_looked_at.wait(), timeout=30)
+        await remember(connection, name, *args)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", statement)
+    monkeypatch.setattr(unchanged, "remember", remember_after_ratings)
+    assert await import_directory(engine, tmp_path / "first", progress=False)
+    assert ratings_looked_at.is_set()
+    assert await import_directory(engine, tmp_path / "changed", progress=False)
+    together = await dump(engine)
+
+    monkeypatch.undo()
+    await empty(engine)
+    for name in ("first", "changed"):
+        for folder in _one_file_at_a_time(tmp_path / name, tmp_path / f"{name}-by-file"):
+            assert await import_directory(engine, folder, progress=False)
+    assert await dump(engine) == together
+
+
+def test_what_a_file_changes_after_its_rows_is_read_by_none_of_the_files_it_overlaps() -> None:
+    referenced = {entity for spec in FILES for entity in spec.references}
+    pairs = list(zip(FILES, FILES[1:], strict=False))
+    overlapping = [(a.entity, b.entity) for a, b in pairs if can_read_during(a, b)]
+    assert overlapping == [
+        ("inboxes", "users"),
+        ("users", "teams"),
+        ("team_members", "customers"),
+        ("messages", "ratings"),
+        ("ratings", "transactions"),
+        ("transactions", "stage_changes"),
+    ]
+    # The rows a cascade re-derives refer to the file that changed: never read ahead of it.
+    for parent, dependents in DEPENDENTS.items():
+        for dependent in dependents:
+            child = next(spec for spec in FILES if spec.entity == dependent.child)
+            assert parent in child.references
+    # Derived tables are read by no file, but for conversations, where the messages' reply
+    # statistics are columns the readers' conversation lookups do not read.
+    derived = {table for tables in bulk.DERIVED_TABLES.values() for table in tables}
+    assert derived & referenced == {"conversations"}
+    assert [e for e, tables in bulk.DERIVED_TABLES.items() if "conversations" in tables] == [
+        "messages"
+    ]
+    set_clause = re.search(r"SET (.*?)\nFROM", replies._CONVERSATIONS, re.S)
+    assert set_clause is not None
+    reply_stats = set(re.findall(r"(\w+) = stats\.", set_clause.group(1)))
+    assert reply_stats == {"first_response_at", "human_replies", "bot_replies"}
+    assert reply_stats.isdisjoint(CONVERSATION_COLUMNS)
+
+
+def _batch(rows: int) -> Batch:
+    return Batch(bytes_read=0, valid=rows, rows=[{"id": str(n)} for n in range(rows)], rejected=[])
+
+
+async def _source(
+    batches: int, log: list[str], failure: Exception | None = None
+) -> AsyncGenerator[Batch, None]:
+    try:
+        for number in range(batches):
+            await asyncio.sleep(0)  # as reading a file does
+            log.append(f"read {number}")
+            yield _batch(10)
+        if failure is not None:
+            raise failure
+    finally:
+        log.append("closed")
+
+
+async def _drained(reading: ReadAhead) -> list[int]:
+    return [len(batch.rows) async for batch in reading.batches()]
+
+
+async def test_reading_ahead_stops_at_its_limit_and_goes_on_when_taken(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(prefetch, "AHEAD_ROWS", 25)
+    log: list[str] = []
+    reading = ReadAhead(_source(6, log))
+    for _ in range(10):  # let it run
+        await _yield()
+    assert log == ["read 0", "read 1", "read 2"]  # 30 rows: past the limit, it waits
+    assert await _drained(reading) == [10] * 6
+    assert log[-1] == "closed"
+
+
+async def test_a_failure_is_raised_after_the_batches_read_before_it() -> None:
+    log: list[str] = []
+    reading = ReadAhead(_source(2, log, ValueError("line 3: an unclosed quote")))
+    taken: list[int] = []
+    with pytest.raises(ValueError, match="unclosed quote"):
+        async for batch in reading.batches():
+            taken.append(len(batch.rows))
+    assert taken == [10, 10]
+
+
+async def test_closing_stops_the_reading() -> None:
+    log: list[str] = []
+    reading = ReadAhead(_source(1_000, log))
+    await _yield()
+    await reading.close()
+    assert log[-1] == "closed"
+    assert len(log) < 1_000
+
+
+async def _yield() -> None:
+    await asyncio.sleep(0)
