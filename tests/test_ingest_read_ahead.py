@@ -85,7 +85,7 @@ async def test_reading_ahead_stores_what_one_file_at_a_time_stores(
 def test_what_a_file_changes_after_its_rows_is_read_by_none_of_the_files_it_overlaps() -> None:
     referenced = {entity for spec in FILES for entity in spec.references}
     pairs = list(zip(FILES, FILES[1:], strict=False))
-    overlapping = [(a.entity, b.entity) for a, b in pairs if can_read_during(a, b)]
+    overlapping = [(a.entity, b.entity) for a, b in pairs if can_read_during({a.entity}, b)]
     assert overlapping == [
         ("inboxes", "users"),
         ("users", "teams"),
@@ -94,6 +94,9 @@ def test_what_a_file_changes_after_its_rows_is_read_by_none_of_the_files_it_over
         ("ratings", "transactions"),
         ("transactions", "stage_changes"),
     ]
+    # Once the transactions are read whole, the stage changes may be read too.
+    by_entity = {spec.entity: spec for spec in FILES}
+    assert can_read_during({"ratings", "transactions"}, by_entity["stage_changes"])
     # The rows a cascade re-derives refer to the file that changed: never read ahead of it.
     for parent, dependents in DEPENDENTS.items():
         for dependent in dependents:
@@ -140,17 +143,27 @@ async def test_reading_ahead_stops_at_its_limit_and_goes_on_when_taken(
 ) -> None:
     monkeypatch.setattr(prefetch, "AHEAD_ROWS", 25)
     log: list[str] = []
-    reading = ReadAhead(_source(6, log))
+    reading = ReadAhead(_source(6, log), lambda: log.append("read whole"))
     for _ in range(10):  # let it run
         await _yield()
     assert log == ["read 0", "read 1", "read 2"]  # 30 rows: past the limit, it waits
     assert await _drained(reading) == [10] * 6
     assert log[-1] == "closed"
+    assert "read whole" not in log  # its writer took it first
+
+
+async def test_a_file_read_whole_before_its_turn_says_so() -> None:
+    log: list[str] = []
+    reading = ReadAhead(_source(2, log), lambda: log.append("read whole"))
+    for _ in range(10):
+        await _yield()
+    assert log == ["read 0", "read 1", "closed", "read whole"]
+    assert await _drained(reading) == [10, 10]
 
 
 async def test_a_failure_is_raised_after_the_batches_read_before_it() -> None:
     log: list[str] = []
-    reading = ReadAhead(_source(2, log, ValueError("line 3: an unclosed quote")))
+    reading = ReadAhead(_source(2, log, ValueError("line 3: an unclosed quote")), _never)
     taken: list[int] = []
     with pytest.raises(ValueError, match="unclosed quote"):
         async for batch in reading.batches():
@@ -160,11 +173,15 @@ async def test_a_failure_is_raised_after_the_batches_read_before_it() -> None:
 
 async def test_closing_stops_the_reading() -> None:
     log: list[str] = []
-    reading = ReadAhead(_source(1_000, log))
+    reading = ReadAhead(_source(1_000, log), _never)
     await _yield()
     await reading.close()
     assert log[-1] == "closed"
     assert len(log) < 1_000
+
+
+def _never() -> None:
+    raise AssertionError("the file was not read whole")
 
 
 async def _yield() -> None:

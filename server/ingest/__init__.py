@@ -11,13 +11,14 @@ import asyncio
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.errors import UserError
 from server.ingest import report
-from server.ingest.files import BY_ENTITY, CsvFile
+from server.ingest.files import BY_ENTITY
 from server.ingest.load import Ahead, load_file, read_ahead
 from server.ingest.prefetch import can_read_during
 from server.ingest.read import CsvReader
@@ -44,34 +45,18 @@ async def import_directory(
         names = ", ".join(spec.name for spec in files)
         raise UserError(f"{directory}: nothing to import (expected any of {names})")
     readers: list[CsvReader] = []
-    reading_next: asyncio.Task[Ahead | None] | None = None
+    ahead = _FilesAhead(engine, directory, readers, skip_invalid=skip_invalid)
     try:
         for spec in present:
             readers.append(CsvReader(directory / spec.name, spec))
-        not_imported: set[str] = set()  # entities
         for position, reader in enumerate(readers):
             spec = reader.spec
-            ahead = await reading_next if reading_next is not None else None
-            reading_next = None
-            missing = sorted(spec.references & not_imported)
+            missing = sorted(spec.references & ahead.not_imported)
             if missing:
                 report.skipped(spec.name, BY_ENTITY[missing[0]].name)
-                not_imported.add(spec.entity)
+                ahead.not_imported.add(spec.entity)
                 continue
-            following = readers[position + 1] if position + 1 < len(readers) else None
-
-            def read_next(spec: CsvFile = spec, following: CsvReader | None = following) -> None:
-                """Start reading the next file, if it may be read while this one finishes."""
-                nonlocal reading_next
-                if (
-                    following is not None
-                    and can_read_during(spec, following.spec)
-                    and not following.spec.references & not_imported
-                ):
-                    reading_next = asyncio.create_task(
-                        read_ahead(engine, following, directory, skip_invalid=skip_invalid)
-                    )
-
+            reading = await ahead.take(position)
             with _collector_paused():
                 result = await load_file(
                     engine,
@@ -79,27 +64,67 @@ async def import_directory(
                     directory,
                     skip_invalid=skip_invalid,
                     progress=progress,
-                    ahead=ahead,
-                    on_written=read_next,
+                    ahead=reading,
+                    on_written=partial(ahead.start, position + 1, frozenset({spec.entity})),
                 )
             result.print()
             if not result.written:
-                not_imported.add(spec.entity)
+                ahead.not_imported.add(spec.entity)
     finally:
-        if reading_next is not None:
-            await _stop(reading_next)
+        await ahead.stop()
         for reader in readers:
             reader.close()
-    return not not_imported
+    return not ahead.not_imported
 
 
-async def _stop(reading: asyncio.Task[Ahead | None]) -> None:
-    """Stop a file's reading ahead that will not be used (an import interrupted by an error)."""
-    reading.cancel()
-    with suppress(asyncio.CancelledError, Exception):  # the import's own error is raised
-        ahead = await reading
-        if ahead is not None:
-            await ahead.reading.close()
+class _FilesAhead:
+    """The files of one import read before their turn (server.ingest.prefetch), and the
+    entities of the files that were not imported."""
+
+    def __init__(
+        self, engine: AsyncEngine, directory: Path, readers: list[CsvReader], *, skip_invalid: bool
+    ) -> None:
+        self._engine = engine
+        self._directory = directory
+        self._readers = readers
+        self._skip_invalid = skip_invalid
+        self._reading: dict[int, asyncio.Task[Ahead | None]] = {}  # by position
+        self.not_imported: set[str] = set()
+
+    def start(self, position: int, unfinished: frozenset[str]) -> None:
+        """Start reading the file at `position`, if it refers to none of the `unfinished`
+        entities (files written but not committed yet) and to no file not imported. Once it
+        is read whole, the file after it is considered the same way."""
+        if position >= len(self._readers) or position in self._reading:
+            return
+        spec = self._readers[position].spec
+        if not can_read_during(unfinished | self.not_imported, spec):
+            return
+        read_whole = partial(self.start, position + 1, unfinished | {spec.entity})
+        self._reading[position] = asyncio.create_task(
+            read_ahead(
+                self._engine,
+                self._readers[position],
+                self._directory,
+                skip_invalid=self._skip_invalid,
+                on_read_whole=read_whole,
+            )
+        )
+
+    async def take(self, position: int) -> Ahead | None:
+        """The reading of the file at `position`, if it started before its turn."""
+        task = self._reading.pop(position, None)
+        return None if task is None else await task
+
+    async def stop(self) -> None:
+        """Stop the readings not taken (an import interrupted by an error)."""
+        for task in self._reading.values():
+            task.cancel()
+            with suppress(asyncio.CancelledError, Exception):  # the import's own error is raised
+                reading = await task
+                if reading is not None:
+                    await reading.reading.close()
+        self._reading.clear()
 
 
 @contextmanager

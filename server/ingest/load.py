@@ -51,10 +51,15 @@ class Ahead:
 
 
 async def read_ahead(
-    engine: AsyncEngine, reader: CsvReader, directory: Path, *, skip_invalid: bool
+    engine: AsyncEngine,
+    reader: CsvReader,
+    directory: Path,
+    *,
+    skip_invalid: bool,
+    on_read_whole: Callable[[], None],
 ) -> Ahead | None:
     """Start reading a file before its turn (server.ingest.prefetch); None when it is not to be
-    read (the same bytes as its last import)."""
+    read (the same bytes as its last import). `on_read_whole`: see ReadAhead."""
     spec = reader.spec
     print_ = await asyncio.to_thread(unchanged.fingerprint, directory / spec.name, spec)
     async with engine.connect() as connection:
@@ -63,7 +68,7 @@ async def read_ahead(
         return None
     parts = _workers(engine.dialect.name, start.empty)
     source = _batches(engine, reader, directory, skip_invalid, parts)
-    return Ahead(print_, start, ReadAhead(source))
+    return Ahead(print_, start, ReadAhead(source, on_read_whole))
 
 
 async def load_file(

@@ -17,7 +17,7 @@ On PostgreSQL those locks last until the commit, so readers of the tables they l
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable, Set
 from contextlib import suppress
 from time import perf_counter
 
@@ -30,17 +30,20 @@ AHEAD_ROWS = 300_000
 Source = AsyncGenerator[Batch, None]
 
 
-def can_read_during(previous: CsvFile, following: CsvFile) -> bool:
-    """Whether `following` may be read while `previous` finishes: it does not refer to it."""
-    return previous.entity not in following.references
+def can_read_during(unfinished: Set[str], following: CsvFile) -> bool:
+    """Whether `following` may be read while the files of the `unfinished` entities are still
+    to be committed: it refers to none of them."""
+    return not following.references & unfinished
 
 
 class ReadAhead:
     """The batches of one file, read by a task into memory until its writer takes them."""
 
-    def __init__(self, source: Source) -> None:
+    def __init__(self, source: Source, on_read_whole: Callable[[], None]) -> None:
+        """`on_read_whole` is called if the whole file is read before its writer takes it."""
         self.started = perf_counter()
         self._source = source
+        self._on_read_whole = on_read_whole
         self._read: list[Batch] = []
         self._rows = 0
         self._taken = False
@@ -52,6 +55,7 @@ class ReadAhead:
             batch = await anext(self._source, None)
             if batch is None:
                 self._ended = True
+                self._on_read_whole()
                 return
             self._read.append(batch)
             self._rows += len(batch.rows)
