@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from server.ingest import import_directory, rollups
+from server.ingest import import_directory, rollup_changes, rollups
 from server.metrics.executor import compile_queries, run_queries
 from server.metrics.query import Filter, Query
 from server.metrics.time import Granularity, Period, Shift, day_number
@@ -355,9 +355,14 @@ async def _tamper(engine: Any, table: str, column: str, unit: date) -> None:
         )
 
 
-async def test_changes_on_days_far_apart_recount_those_days_only(engine, tmp_path: Path) -> None:
+@pytest.mark.parametrize("delta_ratings", [0, 1])
+async def test_changes_on_days_far_apart_recount_those_days_only(
+    engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, delta_ratings: int
+) -> None:
     """Ratings on 10 January, 1 June and 20 November (UTC): a re-import changing the scores of
-    the first and the last recounts their days and months, not June's in between."""
+    the first and the last, too many changes to adjust by differences (none, or more than one
+    rating), recounts their days and months, not June's in between."""
+    monkeypatch.setattr(rollup_changes, "DELTA_RATINGS", delta_ratings)
     rows = [
         ["r1", "csat", "5", "2026-01-10T12:00:00Z", "u1", "chat", "ib1"],
         ["r2", "csat", "4", "2026-06-01T12:00:00Z", "u1", "chat", "ib1"],
@@ -402,6 +407,65 @@ async def test_changes_on_days_far_apart_recount_those_days_only(engine, tmp_pat
         day_number(date(2026, 11, 1)): 1,
     }
     assert scores == {day_number(january): 1, day_number(june): 4, day_number(november): 2}
+
+
+async def test_a_few_changes_adjust_the_rollups_by_their_differences(
+    engine, tmp_path: Path
+) -> None:
+    """The same change as above, within DELTA_RATINGS: each changed rating is taken from its old
+    rollup rows and added to its new ones, so tampered rows it touches keep their tampering
+    (101 - 1); nothing is recounted. A row that would fall below zero (deleted behind the
+    importer's back) makes the account's days counted again instead."""
+    rows = [
+        ["r1", "csat", "5", "2026-01-10T12:00:00Z", "u1", "chat", "ib1"],
+        ["r2", "csat", "4", "2026-06-01T12:00:00Z", "u1", "chat", "ib1"],
+        ["r3", "csat", "3", "2026-11-20T12:00:00Z", "u2", "email", "ib2"],
+    ]
+    _write_folder(tmp_path / "first", "UTC", rows)
+    assert await import_directory(engine, tmp_path / "first", progress=False)
+    january, june, november = date(2026, 1, 10), date(2026, 6, 1), date(2026, 11, 20)
+    await _tamper(engine, "rating_days", "day", june)
+    await _tamper(engine, "rating_days", "day", january)
+
+    rows[0][2], rows[2][2] = "1", "2"
+    _write_folder(tmp_path / "second", "UTC", rows)
+    assert await import_directory(engine, tmp_path / "second", progress=False)
+
+    async def day_scores() -> dict[tuple[int, int], int]:
+        async with engine.connect() as connection:
+            result = await connection.exec_driver_sql(
+                "SELECT day, score, n FROM rating_days WHERE account_id = 'acme'"
+            )
+            return {(day, score): int(n) for day, score, n in result}
+
+    # January: its score-5 row 101 - 1, its new score-1 row 1; November's score-3 row deleted
+    assert await day_scores() == {
+        (day_number(january), 5): 100,
+        (day_number(january), 1): 1,
+        (day_number(june), 4): 101,
+        (day_number(november), 2): 1,
+    }
+    async with engine.begin() as connection:
+        await connection.exec_driver_sql(
+            f"DELETE FROM rating_days WHERE day = {day_number(november)}"
+        )
+    await _tamper(engine, "rating_months", "month", date(2026, 11, 1))
+    rows[2][2] = "4"
+    _write_folder(tmp_path / "third", "UTC", rows)
+    assert await import_directory(engine, tmp_path / "third", progress=False)
+    # November counted again from the ratings; January and June left as they were
+    assert await day_scores() == {
+        (day_number(january), 5): 100,
+        (day_number(january), 1): 1,
+        (day_number(june), 4): 101,
+        (day_number(november), 4): 1,
+    }
+    async with engine.connect() as connection:
+        result = await connection.exec_driver_sql(
+            "SELECT sum(n) FROM rating_months WHERE account_id = 'acme' "
+            f"AND month = {day_number(date(2026, 11, 1))}"
+        )
+        assert result.scalar() == 1  # counted again: the tampering gone
 
 
 def test_runs_of_days_are_merged_at_their_narrowest_gaps(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -20,7 +20,7 @@ from server.ingest.files import BY_ENTITY, Record
 from server.ingest.lookups import Lookups
 from server.ingest.query import IN_CHUNK, chunks, select_by_keys
 from server.ingest.replies import refresh_replies
-from server.ingest.rollups import RollupChanges
+from server.ingest.rollup_changes import RollupChanges
 from server.ingest.row_hashes import COLUMN as SOURCE_HASH
 from server.ingest.stages import refresh_stage_intervals
 from server.ingest.write import Change, write_changes

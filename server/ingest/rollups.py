@@ -1,6 +1,7 @@
-"""Keeping the rating rollups (server.metrics.rollups) equal to the ratings they count.
+"""Counting the rating rollups (server.metrics.rollups) again from the ratings they count.
 
-In the transaction of a file that changes ratings, the local days its old and new ratings fall on
+In the transaction of a file that changes many ratings of an account (server.ingest.rollup_changes
+decides; a few are adjusted by differences instead), the local days its old and new ratings fall on
 are counted again from the stored ratings: their rollup rows are deleted and rebuilt by one
 INSERT … SELECT … GROUP BY per rollup and run of consecutive days (at most `MAX_RUNS` runs: the
 closest are merged), so changes on a few days far apart recount those days, not the months
@@ -12,9 +13,8 @@ report period can hold, are not counted.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -35,9 +35,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.db import tables
-from server.db.types import MICROS, from_micros, to_micros
-from server.ingest.files import Record
-from server.ingest.write_common import Change
+from server.db.types import from_micros
 from server.metrics.rollups import ROLLUPS, Rollup
 from server.metrics.time import Granularity, Period, day_number, unit_end, unit_start, zone
 
@@ -45,77 +43,14 @@ _RATINGS = tables.ratings
 _CREATED = type_coerce(_RATINGS.c.created_at, BigInteger)
 
 
-# The rating columns some rollup counts by: a rating whose change is elsewhere (its comment, its
-# theme from a changed conversation) stays in the same rollup rows.
-_COUNTED = frozenset({"account_id", "created_at"}).union(*(rollup.columns for rollup in ROLLUPS))
-
-
-# Changed ratings are noted by the UTC hour they fall in: a few thousand a year, however many
-# ratings; an hour overlaps one or two local days in any zone.
-_HOUR = 3_600 * MICROS
 # Statements per rollup stay bounded however scattered the changed days are.
 MAX_RUNS = 16
 # The days a report period can hold: its start and end, local midnights, must be instants.
-_FIRST_DAY = date.min + timedelta(days=1)
-_LAST_DAY = date.max - timedelta(days=1)
+FIRST_DAY = date.min + timedelta(days=1)
+LAST_DAY = date.max - timedelta(days=1)
 
 
-class RollupChanges:
-    """The hours of the ratings (and the accounts' time zones) one transaction changed."""
-
-    def __init__(self) -> None:
-        self._hours: dict[str, set[int]] = defaultdict(set)  # account -> UTC hours
-        self._whole: set[str] = set()  # accounts to rebuild entirely
-
-    def note(self, entity: str, changes: list[Change]) -> None:
-        if entity == "ratings":
-            for old, new in changes:
-                if old is not None and all(old.get(c) == new.get(c) for c in _COUNTED):
-                    continue
-                for row in (old, new):
-                    if row is not None:
-                        self._note_rating(row)
-        elif entity == "accounts":
-            for old, new in changes:
-                if old is not None and "timezone" in new and old["timezone"] != new["timezone"]:
-                    self._whole.add(str(new["id"]))
-
-    def _note_rating(self, row: Record) -> None:
-        account = str(row["account_id"])
-        created = row.get("created_at")
-        if created is None:  # not among the written columns: its day is unknown
-            self._whole.add(account)
-            return
-        if isinstance(created, datetime):
-            instant = to_micros(created)
-        else:
-            assert isinstance(created, int), created  # rows as stored: integer microseconds
-            instant = created
-        self._hours[account].add(instant // _HOUR)
-
-    async def settle(self, connection: AsyncConnection) -> None:
-        for account in sorted(self._whole):
-            await rebuild_account(connection, account)
-        for account, hours in sorted(self._hours.items()):
-            if account not in self._whole:
-                timezone = await _timezone(connection, account)
-                days = _local_days(hours, zone(timezone))
-                for statement in refresh_days(account, timezone, days):
-                    await connection.execute(statement)
-        self._whole.clear()
-        self._hours.clear()
-
-
-def _local_days(hours: Iterable[int], tz: ZoneInfo) -> set[date]:
-    """The local days these UTC hours overlap."""
-    return {
-        _local_day(instant, tz)
-        for hour in hours
-        for instant in (hour * _HOUR, (hour + 1) * _HOUR - 1)
-    }
-
-
-def _local_day(instant: int, tz: ZoneInfo) -> date:
+def local_day(instant: int, tz: ZoneInfo) -> date:
     """The instant's local day; past either end of the calendar, that end."""
     try:
         return from_micros(instant).astimezone(tz).date()
@@ -133,7 +68,7 @@ async def rebuild_account(connection: AsyncConnection, account: str) -> None:
         )
     ).one()
     if span[0] is not None:
-        timezone = await _timezone(connection, account)
+        timezone = await account_timezone(connection, account)
         for statement in refresh_statements(account, timezone, span[0], span[1]):
             await connection.execute(statement)
 
@@ -168,7 +103,7 @@ def refresh_statements(
     """DELETE and INSERT statements counting the account's ratings again for every local day
     from the one of instant `low` to the one of `high` (whole months for monthly rollups, …)."""
     tz = zone(timezone)
-    first, last = _local_day(low, tz), _local_day(high, tz)
+    first, last = local_day(low, tz), local_day(high, tz)
     return _refresh(
         account,
         timezone,
@@ -196,7 +131,7 @@ def _refresh(
     # A rollup counted from another is refreshed after it (over the same days or more).
     for rollup in sorted(rollups, key=_depth):
         for first, last in runs(rollup.grain):
-            first, last = max(first, _FIRST_DAY), min(last, _LAST_DAY)
+            first, last = max(first, FIRST_DAY), min(last, LAST_DAY)
             if first > last:
                 continue
             period = Period(first, last, timezone)
@@ -245,7 +180,7 @@ def _clear(rollup: Rollup, account: str, period: Period) -> Executable:
     )
 
 
-def _kept(rollup: Rollup) -> list[str]:
+def kept_columns(rollup: Rollup) -> list[str]:
     """The columns a rollup keeps besides its account, grain and count."""
     return [
         c.name for c in rollup.table.columns if c.name not in ("account_id", rollup.column, "n")
@@ -254,7 +189,7 @@ def _kept(rollup: Rollup) -> list[str]:
 
 def _count_ratings(rollup: Rollup, account: str, period: Period) -> Executable:
     table = rollup.table
-    kept = _kept(rollup)
+    kept = kept_columns(rollup)
     local: Any = (
         period.local_day(_CREATED)
         if rollup.grain is Granularity.DAY
@@ -290,7 +225,7 @@ def _count_rollup(rollup: Rollup, source: Rollup, account: str, period: Period) 
             if len(starts) > 1
             else literal(starts[0], Integer)
         )
-    kept = _kept(rollup)
+    kept = kept_columns(rollup)
     rows = (
         select(
             finer.c.account_id, coarse.label(rollup.column), *(finer.c[n] for n in kept), finer.c.n
@@ -307,7 +242,7 @@ def _count_rollup(rollup: Rollup, source: Rollup, account: str, period: Period) 
     return insert(table).from_select([c.name for c in table.columns], summed)
 
 
-async def _timezone(connection: AsyncConnection, account: str) -> str:
+async def account_timezone(connection: AsyncConnection, account: str) -> str:
     accounts = tables.accounts
     found = await connection.scalar(select(accounts.c.timezone).where(accounts.c.id == account))
     return found or "UTC"
