@@ -4,7 +4,7 @@ Once a file's rows are all written, what is left of its transaction (derived val
 statistics, the commit) runs in the database: one core works while the readers of the next file
 could use the other. The next file is then read ahead into memory, when nothing it reads can
 change before that transaction commits (`can_read_during`), and its writer takes the batches read
-ahead first.
+ahead first. A file read whole before its turn lets the one after it start the same way.
 
 Reading ahead is sound because a file's transaction, once its rows are written, changes in other
 tables only rows that refer to it (the cascade, server.ingest.cascade) and derived values no
@@ -79,8 +79,8 @@ class ReadAhead:
                 yield batch
 
     async def close(self) -> None:
-        """Stop reading (its worker processes are stopped) and drop what was read: the file
-        is not imported after all, or is read again from its start."""
+        """Stop reading, if it has not ended (its worker processes are stopped), and drop what
+        was read: called once the file is done with, imported or not."""
         self._task.cancel()
         # Whatever the reading raised, nobody is to read its result any more.
         with suppress(asyncio.CancelledError, Exception):
