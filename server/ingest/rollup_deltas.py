@@ -1,10 +1,10 @@
 """Adjusting the rating rollups by the differences a few changed ratings make.
 
 Each changed rating takes one from the rollup rows its old values were counted in and adds one
-to those of its new values, in every rollup: the rows of the units touched are read, their new
-counts computed here, and the rows updated, inserted or deleted (a count of zero). The cost
-follows the changes, where counting the days again (server.ingest.rollups) reads every rating of
-those days: a few changed scores spread over a year recounted the year.
+to those of its new values, in every rollup: the differences are summed here per rollup row and
+applied in SQL (rows updated, inserted, or deleted at a count of zero). The cost follows the
+changes, where counting the days again (server.ingest.rollups) reads every rating of those days:
+a few changed scores spread over a year recounted the year.
 """
 
 from __future__ import annotations
@@ -15,10 +15,20 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Table, bindparam, delete, insert, select, update
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Integer,
+    MetaData,
+    Table,
+    delete,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.ingest.query import IN_CHUNK, chunks
 from server.ingest.rollups import FIRST_DAY, LAST_DAY, kept_columns, local_day
 from server.metrics.rollups import ROLLUPS, Rollup
 from server.metrics.time import day_number, unit_start
@@ -57,47 +67,47 @@ async def adjust(
 async def _apply(
     connection: AsyncConnection, rollup: Rollup, account: str, deltas: dict[tuple[Any, ...], int]
 ) -> bool:
-    table, kept = rollup.table, kept_columns(rollup)
-    unit = table.c[rollup.column]
-    stored: dict[tuple[Any, ...], int] = {}
-    for units in chunks(sorted({key[0] for key in deltas}), IN_CHUNK):
-        rows = await connection.execute(
-            select(unit, *(table.c[name] for name in kept), table.c.n).where(
-                table.c.account_id == account, unit.in_(units)
-            )
-        )
-        stored.update((tuple(row[:-1]), row[-1]) for row in rows)
-    names = (rollup.column, *kept)
-    inserted, updated, deleted = [], [], []
-    for key, delta in deltas.items():
-        count = stored.get(key, 0) + delta
-        if count < 0:
-            return False
-        row = {"account_id": account, **dict(zip(names, key, strict=True))}
-        if key not in stored:
-            inserted.append(row | {"n": count})
-            continue
-        parameters = {f"k_{name}": value for name, value in row.items()}
-        if count:
-            updated.append(parameters | {"new_n": count})
-        else:
-            deleted.append(parameters)
-    if inserted:
-        await connection.execute(insert(table), inserted)
-    if updated:
-        statement = update(table).where(*_match(table, rollup)).values(n=bindparam("new_n"))
-        await connection.execute(statement, updated)
-    if deleted:
-        await connection.execute(delete(table).where(*_match(table, rollup)), deleted)
-    return True
+    """Add the differences to the rollup's rows, set-based: staged in a temporary table, then
+    one UPDATE of the rows that exist, one INSERT of those that do not, one DELETE of the counts
+    fallen to zero. False when a count fell below zero."""
+    table, names = rollup.table, (rollup.column, *kept_columns(rollup))
+    staged = Table(
+        "ingest_rollup_deltas",
+        MetaData(),
+        *(Column(name, table.c[name].type) for name in names),
+        Column("d", Integer, nullable=False),
+        prefixes=["TEMPORARY"],
+        postgresql_on_commit="DROP",
+    )
+    await connection.run_sync(staged.drop, checkfirst=True)
+    await connection.run_sync(staged.create)
+    rows = [{**dict(zip(names, key, strict=True)), "d": delta} for key, delta in deltas.items()]
+    await connection.execute(insert(staged), rows)
+    account_rows = table.c.account_id == account
+    await connection.execute(
+        update(table)
+        .where(account_rows, *_match(table, staged, names))
+        .values(n=table.c.n + staged.c.d)
+    )
+    stored = select(literal(1)).where(account_rows, *_match(table, staged, names))
+    new = select(literal(account), *(staged.c[name] for name in names), staged.c.d).where(
+        ~stored.exists()
+    )
+    await connection.execute(insert(table).from_select(["account_id", *names, "n"], new))
+    units = select(staged.c[rollup.column])
+    await connection.execute(
+        delete(table).where(account_rows, table.c.n == 0, table.c[rollup.column].in_(units))
+    )
+    below_zero = select(literal(1)).where(account_rows, table.c.n < 0).limit(1)
+    return (await connection.execute(below_zero)).first() is None
 
 
-def _match(table: Table, rollup: Rollup) -> list[ColumnElement[bool]]:
-    """The row of the key parameters; a column that may be NULL (the inbox, the user) matches
-    NULL too. The others are plain equalities, which the rollup's index serves."""
-    conditions = [table.c.account_id == bindparam("k_account_id")]
-    for name in (rollup.column, *kept_columns(rollup)):
-        column, value = table.c[name], bindparam(f"k_{name}", type_=table.c[name].type)
+def _match(table: Table, staged: Table, names: Sequence[str]) -> list[ColumnElement[bool]]:
+    """A rollup row and a staged difference with the same key; a column that may be NULL (the
+    inbox, the user) matches NULL too. The others are plain equalities, which joins use."""
+    conditions = []
+    for name in names:
+        column, value = table.c[name], staged.c[name]
         conditions.append(
             column.is_not_distinct_from(value) if column.nullable else column == value
         )
