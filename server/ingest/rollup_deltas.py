@@ -79,7 +79,8 @@ async def _apply(
         prefixes=["TEMPORARY"],
         postgresql_on_commit="DROP",
     )
-    await connection.run_sync(staged.drop, checkfirst=True)
+    # One statement whether or not an earlier file left it on this connection (SQLite).
+    await connection.exec_driver_sql(f"DROP TABLE IF EXISTS {staged.name}")
     await connection.run_sync(staged.create)
     rows = [{**dict(zip(names, key, strict=True)), "d": delta} for key, delta in deltas.items()]
     await connection.execute(insert(staged), rows)
