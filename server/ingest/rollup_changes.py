@@ -29,7 +29,8 @@ from server.metrics.time import zone
 _VALUES = frozenset().union(*(rollup.columns for rollup in ROLLUPS))
 _COUNTED = _VALUES | {"account_id", "created_at"}
 # Changed ratings per account and transaction up to which the rollups are adjusted by
-# differences; past it they are counted again by days.
+# differences (a new rating counts half: it takes from no rollup row); past it the days they
+# fall on are counted again.
 DELTA_RATINGS = 20_000
 # Changed ratings are also noted by the UTC hour they fall in (a few thousand a year, however many
 # ratings), for counting again: an hour overlaps one or two local days in any zone.
