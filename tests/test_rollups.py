@@ -355,6 +355,22 @@ async def _tamper(engine: Any, table: str, column: str, unit: date) -> None:
         )
 
 
+# The days of the ratings _import_far_apart imports (UTC).
+_FAR_APART = (date(2026, 1, 10), date(2026, 6, 1), date(2026, 11, 20))
+
+
+async def _import_far_apart(engine: Any, folder: Path) -> list[list[str]]:
+    """Import one rating on each day of _FAR_APART; returns the rows, to change them."""
+    rows = [
+        ["r1", "csat", "5", "2026-01-10T12:00:00Z", "u1", "chat", "ib1"],
+        ["r2", "csat", "4", "2026-06-01T12:00:00Z", "u1", "chat", "ib1"],
+        ["r3", "csat", "3", "2026-11-20T12:00:00Z", "u2", "email", "ib2"],
+    ]
+    _write_folder(folder, "UTC", rows)
+    assert await import_directory(engine, folder, progress=False)
+    return rows
+
+
 @pytest.mark.parametrize("delta_ratings", [0, 1])
 async def test_changes_on_days_far_apart_recount_those_days_only(
     engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, delta_ratings: int
@@ -363,14 +379,8 @@ async def test_changes_on_days_far_apart_recount_those_days_only(
     the first and the last, too many changes to adjust by differences (none, or more than one
     rating), recounts their days and months, not June's in between."""
     monkeypatch.setattr(rollup_changes, "DELTA_RATINGS", delta_ratings)
-    rows = [
-        ["r1", "csat", "5", "2026-01-10T12:00:00Z", "u1", "chat", "ib1"],
-        ["r2", "csat", "4", "2026-06-01T12:00:00Z", "u1", "chat", "ib1"],
-        ["r3", "csat", "3", "2026-11-20T12:00:00Z", "u2", "email", "ib2"],
-    ]
-    _write_folder(tmp_path / "first", "UTC", rows)
-    assert await import_directory(engine, tmp_path / "first", progress=False)
-    january, june, november = date(2026, 1, 10), date(2026, 6, 1), date(2026, 11, 20)
+    rows = await _import_far_apart(engine, tmp_path / "first")
+    january, june, november = _FAR_APART
     assert await _day_rows(engine) == {day_number(d): 1 for d in (january, june, november)}
     await _tamper(engine, "rating_days", "day", june)
     await _tamper(engine, "rating_months", "month", date(2026, 6, 1))
@@ -416,14 +426,8 @@ async def test_a_few_changes_adjust_the_rollups_by_their_differences(
     rollup rows and added to its new ones, so tampered rows it touches keep their tampering
     (101 - 1); nothing is recounted. A row that would fall below zero (deleted behind the
     importer's back) makes the account's days counted again instead."""
-    rows = [
-        ["r1", "csat", "5", "2026-01-10T12:00:00Z", "u1", "chat", "ib1"],
-        ["r2", "csat", "4", "2026-06-01T12:00:00Z", "u1", "chat", "ib1"],
-        ["r3", "csat", "3", "2026-11-20T12:00:00Z", "u2", "email", "ib2"],
-    ]
-    _write_folder(tmp_path / "first", "UTC", rows)
-    assert await import_directory(engine, tmp_path / "first", progress=False)
-    january, june, november = date(2026, 1, 10), date(2026, 6, 1), date(2026, 11, 20)
+    rows = await _import_far_apart(engine, tmp_path / "first")
+    january, june, november = _FAR_APART
     await _tamper(engine, "rating_days", "day", june)
     await _tamper(engine, "rating_days", "day", january)
 
