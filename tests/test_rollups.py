@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import csv
 import math
-from datetime import date
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from server.ingest import import_directory, rollup_changes, rollups
+from server.ingest import import_directory, rollup_deltas, rollups
 from server.metrics.executor import compile_queries, run_queries
 from server.metrics.query import Filter, Query
 from server.metrics.time import Granularity, Period, Shift, day_number
@@ -371,105 +373,86 @@ async def _import_far_apart(engine: Any, folder: Path) -> list[list[str]]:
     return rows
 
 
-@pytest.mark.parametrize("delta_ratings", [0, 1])
-async def test_changes_on_days_far_apart_recount_those_days_only(
-    engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, delta_ratings: int
-) -> None:
-    """Ratings on 10 January, 1 June and 20 November (UTC): a re-import changing the scores of
-    the first and the last, too many changes to adjust by differences (none, or more than one
-    rating), recounts their days and months, not June's in between."""
-    monkeypatch.setattr(rollup_changes, "DELTA_RATINGS", delta_ratings)
-    rows = await _import_far_apart(engine, tmp_path / "first")
-    january, june, november = _FAR_APART
-    assert await _day_rows(engine) == {day_number(d): 1 for d in (january, june, november)}
-    await _tamper(engine, "rating_days", "day", june)
-    await _tamper(engine, "rating_months", "month", date(2026, 6, 1))
-    await _tamper(engine, "rating_days", "day", january)
-
-    rows[0][2], rows[2][2] = "1", "2"
-    _write_folder(tmp_path / "second", "UTC", rows)
-    assert await import_directory(engine, tmp_path / "second", progress=False)
-
-    # January's day recounted (the tampering gone), June's untouched (still tampered)
-    assert await _day_rows(engine) == {
-        day_number(january): 1,
-        day_number(june): 101,
-        day_number(november): 1,
-    }
-    async with engine.connect() as connection:
-        months = dict(
-            (
-                await connection.exec_driver_sql(
-                    "SELECT month, sum(n) FROM rating_months WHERE account_id = 'acme' GROUP BY month"
-                )
-            ).all()
-        )
-        scores = dict(
-            (
-                await connection.exec_driver_sql(
-                    "SELECT day, score FROM rating_channel_days WHERE account_id = 'acme'"
-                )
-            ).all()
-        )
-    assert months == {
-        day_number(date(2026, 1, 1)): 1,
-        day_number(date(2026, 6, 1)): 101,
-        day_number(date(2026, 11, 1)): 1,
-    }
-    assert scores == {day_number(january): 1, day_number(june): 4, day_number(november): 2}
-
-
-async def test_a_few_changes_adjust_the_rollups_by_their_differences(
-    engine, tmp_path: Path
-) -> None:
-    """The same change as above, within DELTA_RATINGS: each changed rating is taken from its old
-    rollup rows and added to its new ones, so tampered rows it touches keep their tampering
-    (101 - 1); nothing is recounted. A row that would fall below zero (deleted behind the
-    importer's back) makes the account's days counted again instead."""
-    rows = await _import_far_apart(engine, tmp_path / "first")
-    january, june, november = _FAR_APART
-    await _tamper(engine, "rating_days", "day", june)
-    await _tamper(engine, "rating_days", "day", january)
-
-    rows[0][2], rows[2][2] = "1", "2"
-    _write_folder(tmp_path / "second", "UTC", rows)
-    assert await import_directory(engine, tmp_path / "second", progress=False)
-
-    async def day_scores() -> dict[tuple[int, int], int]:
-        async with engine.connect() as connection:
-            result = await connection.exec_driver_sql(
-                "SELECT day, score, n FROM rating_days WHERE account_id = 'acme'"
-            )
-            return {(day, score): int(n) for day, score, n in result}
-
-    # January: its score-5 row 101 - 1, its new score-1 row 1; November's score-3 row deleted
-    assert await day_scores() == {
-        (day_number(january), 5): 100,
-        (day_number(january), 1): 1,
-        (day_number(june), 4): 101,
-        (day_number(november), 2): 1,
-    }
-    async with engine.begin() as connection:
-        await connection.exec_driver_sql(
-            f"DELETE FROM rating_days WHERE day = {day_number(november)}"
-        )
-    await _tamper(engine, "rating_months", "month", date(2026, 11, 1))
-    rows[2][2] = "4"
-    _write_folder(tmp_path / "third", "UTC", rows)
-    assert await import_directory(engine, tmp_path / "third", progress=False)
-    # November counted again from the ratings; January and June left as they were
-    assert await day_scores() == {
-        (day_number(january), 5): 100,
-        (day_number(january), 1): 1,
-        (day_number(june), 4): 101,
-        (day_number(november), 4): 1,
-    }
+async def _rollup_rows(engine: Any, table: str, unit: str) -> dict[tuple[int, int], int]:
+    """acme's rows of a rollup: (unit number, score) -> ratings counted."""
     async with engine.connect() as connection:
         result = await connection.exec_driver_sql(
-            "SELECT sum(n) FROM rating_months WHERE account_id = 'acme' "
-            f"AND month = {day_number(date(2026, 11, 1))}"
+            f"SELECT {unit}, score, sum(n) FROM {table} WHERE account_id = 'acme' "
+            f"GROUP BY {unit}, score"
         )
-        assert result.scalar() == 1  # counted again: the tampering gone
+        return {(number, score): int(n) for number, score, n in result}
+
+
+async def test_changes_adjust_the_base_rollups_by_their_differences(engine, tmp_path: Path) -> None:
+    """A re-import changing the scores of the ratings of 10 January and 20 November: each is
+    taken from its old row of the base rollups (counted from the ratings) and added to its new
+    one, so tampered rows it touches keep their tampering (101 - 1), and nothing is counted from
+    the ratings again. The rollups counted from the base ones are counted again from them on
+    the days and months that changed only: June's tampered rows stay as they were."""
+    rows = await _import_far_apart(engine, tmp_path / "first")
+    january, june, november = _FAR_APART
+    jan, jun, nov = (day_number(d) for d in _FAR_APART)
+    assert await _day_rows(engine) == {jan: 1, jun: 1, nov: 1}
+    await _tamper(engine, "rating_channel_days", "day", january)
+    await _tamper(engine, "rating_channel_days", "day", june)
+    await _tamper(engine, "rating_days", "day", june)
+    await _tamper(engine, "rating_months", "month", date(2026, 6, 1))
+
+    rows[0][2], rows[2][2] = "1", "2"
+    _write_folder(tmp_path / "second", "UTC", rows)
+    assert await import_directory(engine, tmp_path / "second", progress=False)
+
+    # January: its score-5 row 101 - 1, its new score-1 row 1; November's score-3 row deleted
+    base = {(jan, 5): 100, (jan, 1): 1, (jun, 4): 101, (nov, 2): 1}
+    assert await _rollup_rows(engine, "rating_channel_days", "day") == base
+    # counted from the base rows again where they changed (January, November)
+    assert await _rollup_rows(engine, "rating_days", "day") == base
+    assert await _rollup_rows(engine, "rating_months", "month") == {
+        (day_number(date(2026, 1, 1)), 5): 100,
+        (day_number(date(2026, 1, 1)), 1): 1,
+        (day_number(date(2026, 6, 1)), 4): 101,
+        (day_number(date(2026, 11, 1)), 2): 1,
+    }
+    assert await _rollup_rows(engine, "rating_user_years", "year") == {
+        (day_number(date(2026, 1, 1)), 1): 1,
+        (day_number(date(2026, 1, 1)), 4): 1,
+        (day_number(date(2026, 1, 1)), 2): 1,
+    }
+
+
+async def test_differences_that_do_not_add_up_recount_those_days_only(
+    engine, tmp_path: Path
+) -> None:
+    """A base rollup row deleted behind the importer's back: the change of a rating counted in
+    it would fall below zero, so the local days of the transaction's changed ratings (10 January
+    and 20 November) are counted again from the ratings, in every rollup, and June's, in between,
+    are left alone (its tampering stays)."""
+    rows = await _import_far_apart(engine, tmp_path / "first")
+    january, june, november = _FAR_APART
+    jan, jun, nov = (day_number(d) for d in _FAR_APART)
+    async with engine.begin() as connection:
+        await connection.exec_driver_sql(
+            f"DELETE FROM rating_channel_days WHERE account_id = 'acme' AND day = {jan}"
+        )
+    await _tamper(engine, "rating_days", "day", june)
+    await _tamper(engine, "rating_months", "month", date(2026, 6, 1))
+    await _tamper(engine, "rating_days", "day", november)
+
+    rows[0][2], rows[2][2] = "1", "2"
+    _write_folder(tmp_path / "second", "UTC", rows)
+    assert await import_directory(engine, tmp_path / "second", progress=False)
+
+    assert await _rollup_rows(engine, "rating_channel_days", "day") == {
+        (jan, 1): 1,
+        (jun, 4): 1,
+        (nov, 2): 1,
+    }
+    assert await _day_rows(engine) == {jan: 1, jun: 101, nov: 1}
+    assert await _rollup_rows(engine, "rating_months", "month") == {
+        (day_number(date(2026, 1, 1)), 1): 1,
+        (day_number(date(2026, 6, 1)), 4): 101,
+        (day_number(date(2026, 11, 1)), 2): 1,
+    }
 
 
 def test_runs_of_days_are_merged_at_their_narrowest_gaps(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -509,3 +492,38 @@ async def test_a_rating_on_the_last_day_of_the_calendar_is_imported(engine, tmp_
     _write_folder(tmp_path / "second", "UTC", rows)
     assert await import_directory(engine, tmp_path / "second", progress=False)
     assert await _day_rows(engine) == {day_number(date(9999, 12, 30)): 1}
+
+
+@pytest.mark.parametrize(
+    ("timezone", "first"),
+    [
+        ("America/New_York", datetime(2026, 3, 7, tzinfo=UTC)),  # spring forward, 8 March
+        ("America/New_York", datetime(2026, 10, 31, tzinfo=UTC)),  # fall back, 1 November
+        ("Australia/Adelaide", datetime(2026, 4, 3, tzinfo=UTC)),  # +10:30 to +9:30, 5 April
+        ("Asia/Kathmandu", datetime(2026, 6, 1, tzinfo=UTC)),  # +5:45
+        ("Europe/Amsterdam", datetime(1890, 6, 1, tzinfo=UTC)),  # local mean time, +0:19:32
+    ],
+)
+def test_differences_count_each_rating_on_its_local_day(timezone: str, first: datetime) -> None:
+    """Every 7 minutes over three days, across a change of offset or in a zone whose offset is
+    not whole hours: each rating is counted on the local day the zone gives its instant."""
+    deltas = rollup_deltas.AccountDeltas(timezone)
+    expected: Counter[int] = Counter()
+    instants = []
+    moment = first
+    while moment < first + timedelta(days=3):
+        instants.append(int(moment.timestamp()) * 1_000_000)
+        expected[day_number(moment.astimezone(ZoneInfo(timezone)).date())] += 1
+        moment += timedelta(minutes=7)
+    deltas.add(1, instants, [_RATING] * len(instants))
+    channel_days = rollup_deltas.BASES.index(
+        next(r for r in rollup_deltas.BASES if r.name == "rating_channel_days")
+    )
+    counted: Counter[int] = Counter()
+    for key, n in deltas.changed()[channel_days].items():
+        counted[key[0]] += n
+    assert counted == expected
+    assert len(expected) >= 3
+
+
+_RATING = {"survey": "csat", "score": 5, "inbox_id": "ib1", "channel": "chat", "user_id": "u1"}

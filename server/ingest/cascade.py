@@ -10,7 +10,7 @@ back in chunks.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -60,13 +60,16 @@ _STAGE_INPUTS = frozenset({"conversation_id", "pipeline", "stage", "entered_at"}
 class Cascade:
     """What the changes written in one transaction invalidate, until settled."""
 
-    def __init__(self, *, computed: frozenset[str] = frozenset()) -> None:
-        """`computed`: derived columns the file's writer computed for the rows it wrote."""
+    def __init__(
+        self, *, timezones: Mapping[str, str], computed: frozenset[str] = frozenset()
+    ) -> None:
+        """`timezones`: each account's time zone (server.ingest.rollup_changes); `computed`:
+        derived columns the file's writer computed for the rows it wrote."""
         self._responses_known = "response_seconds" in computed
         self._pending: dict[tuple[str, Dependent], set[Key]] = defaultdict(set)
         self._replies: set[Key] = set()
         self._stages: set[Key] = set()
-        self._rollups = RollupChanges()
+        self._rollups = RollupChanges(timezones)
 
     def note(self, entity: str, changes: list[Change]) -> None:
         # A row whose only change is its digest (server.ingest.row_hashes: the importer changed)

@@ -21,6 +21,7 @@ from server.ingest.progress import FileProgress
 from server.ingest.read import CsvReader
 from server.ingest.rejects import Rejects
 from server.ingest.report import FileReport
+from server.ingest.rollup_changes import account_timezones
 from server.ingest.worker import batches_from_workers
 from server.ingest.write import WRITE_CHUNK, open_writer
 
@@ -150,7 +151,7 @@ async def _write(
     """Write the batches, then what they invalidate; False when the file is not to be kept
     (an invalid row without --skip-invalid, which is when there are no `rejects`)."""
     writer = await open_writer(connection, spec.table, empty=start.empty)
-    cascade = Cascade(computed=writer.computed)
+    cascade = Cascade(timezones=await account_timezones(connection), computed=writer.computed)
 
     async def write(rows: list[Record]) -> None:
         changes = await writer.write(connection, rows)

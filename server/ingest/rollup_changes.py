@@ -1,23 +1,26 @@
 """What one transaction's changes to ratings (and to accounts' time zones) do to the rollups.
 
-A few changed ratings of an account adjust the rollups by their differences
-(server.ingest.rollup_deltas); more of them (a first load), and the local days they fall on are
-counted again from the stored ratings (server.ingest.rollups), which is set-based and cheaper per
-rating. An account whose time zone changes has its rollups counted again entirely.
+Changed ratings adjust the rollups by their differences (server.ingest.rollup_deltas), summed while
+the rows are written. When the differences cannot be trusted (a count would fall below zero: the
+rollups did not match the ratings), the local days the changed ratings fall on are counted again
+from the stored ratings (server.ingest.rollups). An account whose time zone changes has its
+rollups counted again entirely.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.db import tables
 from server.db.types import MICROS, to_micros
 from server.ingest.files import Record
-from server.ingest.rollup_deltas import CountedRating, adjust
+from server.ingest.rollup_deltas import AccountDeltas, adjust
 from server.ingest.rollups import account_timezone, local_day, rebuild_account, refresh_days
 from server.ingest.write_common import Change
 from server.metrics.rollups import ROLLUPS
@@ -28,57 +31,65 @@ from server.metrics.time import zone
 # rollup rows.
 _VALUES = frozenset().union(*(rollup.columns for rollup in ROLLUPS))
 _COUNTED = _VALUES | {"account_id", "created_at"}
-# Changed ratings per account and transaction up to which the rollups are adjusted by
-# differences (a new rating counts half: it takes from no rollup row); past it the days they
-# fall on are counted again.
-DELTA_RATINGS = 20_000
 # Changed ratings are also noted by the UTC hour they fall in (a few thousand a year, however many
 # ratings), for counting again: an hour overlaps one or two local days in any zone.
 _HOUR = 3_600 * MICROS
 
 
+async def account_timezones(connection: AsyncConnection) -> dict[str, str]:
+    """Every account's time zone, which its rollups are kept in."""
+    accounts = tables.accounts
+    result = await connection.execute(select(accounts.c.id, accounts.c.timezone))
+    return {account: timezone or "UTC" for account, timezone in result}
+
+
 class RollupChanges:
     """The ratings (and the accounts' time zones) one transaction changed."""
 
-    def __init__(self) -> None:
+    def __init__(self, timezones: Mapping[str, str]) -> None:
+        """`timezones`: each account's time zone when the transaction started."""
+        self._timezones = timezones
         self._hours: dict[str, set[int]] = defaultdict(set)  # account -> UTC hours
-        self._counted: dict[str, list[CountedRating]] = defaultdict(list)  # while few
-        self._many: set[str] = set()  # accounts whose days are counted again
+        self._deltas: dict[str, AccountDeltas] = {}
+        self._recount: set[str] = set()  # accounts whose days are counted again
         self._whole: set[str] = set()  # accounts to count again entirely
 
     def note(self, entity: str, changes: list[Change]) -> None:
         if entity == "ratings":
-            for old, new in changes:
-                if old is not None and all(old.get(c) == new.get(c) for c in _COUNTED):
-                    continue
-                if old is not None:
-                    self._note_rating(-1, old)
-                self._note_rating(1, new)
+            moved = [
+                (old, new)
+                for old, new in changes
+                if old is not None and any(old.get(c) != new.get(c) for c in _COUNTED)
+            ]
+            for account, rows in _by_account([old for old, _ in moved]):
+                self._note_ratings(-1, account, rows)
+            added = [new for old, new in changes if old is None] + [new for _, new in moved]
+            for account, rows in _by_account(added):
+                self._note_ratings(1, account, rows)
         elif entity == "accounts":
             for old, new in changes:
                 if old is not None and "timezone" in new and old["timezone"] != new["timezone"]:
                     self._whole.add(str(new["id"]))
 
-    def _note_rating(self, sign: int, row: Record) -> None:
-        account = str(row["account_id"])
-        created = row.get("created_at")
-        if created is None:  # not among the written columns: its day is unknown
+    def _note_ratings(self, sign: int, account: str, rows: list[Record]) -> None:
+        """Ratings of one account, taken from the rollups (-1) or added to them (+1)."""
+        created = [row.get("created_at") for row in rows]
+        if None in created:  # not among the written columns: their days are unknown
             self._whole.add(account)
             return
-        if isinstance(created, datetime):
-            instant = to_micros(created)
-        else:
-            assert isinstance(created, int), created  # rows as stored: integer microseconds
-            instant = created
-        self._hours[account].add(instant // _HOUR)
-        if account in self._many:
+        instants = [c if c.__class__ is int else _micros(c) for c in created]
+        self._hours[account].update({instant // _HOUR for instant in instants})
+        if account in self._recount:
             return
-        counted = self._counted[account]
-        if len(counted) >= 2 * DELTA_RATINGS or not row.keys() >= _VALUES:
-            self._many.add(account)
-            del self._counted[account]
+        deltas = self._deltas.get(account)
+        timezone = self._timezones.get(account)
+        if timezone is None or not rows[0].keys() >= _VALUES:  # every row has the same columns
+            self._recount.add(account)
+            self._deltas.pop(account, None)
             return
-        counted.append(CountedRating(sign, instant, {name: row[name] for name in _VALUES}))
+        if deltas is None:
+            deltas = self._deltas[account] = AccountDeltas(timezone)
+        deltas.add(sign, instants, rows)
 
     async def settle(self, connection: AsyncConnection) -> None:
         for account in sorted(self._whole):
@@ -87,15 +98,39 @@ class RollupChanges:
             if account in self._whole:
                 continue
             timezone = await account_timezone(connection, account)
-            tz = zone(timezone)
-            counted = self._counted.get(account)
-            if counted is None or not await adjust(connection, account, tz, counted):
-                for statement in refresh_days(account, timezone, _local_days(hours, tz)):
+            deltas = self._deltas.get(account)
+            if (
+                deltas is None
+                or deltas.timezone != timezone
+                or not await adjust(connection, account, deltas)
+            ):
+                for statement in refresh_days(
+                    account, timezone, _local_days(hours, zone(timezone))
+                ):
                     await connection.execute(statement)
         self._hours.clear()
-        self._counted.clear()
-        self._many.clear()
+        self._deltas.clear()
+        self._recount.clear()
         self._whole.clear()
+
+
+def _by_account(rows: list[Record]) -> list[tuple[str, list[Record]]]:
+    """The rows grouped by account (a file's chunk is mostly one account's)."""
+    accounts = {str(row["account_id"]) for row in rows}
+    if len(accounts) <= 1:
+        return [(account, rows) for account in accounts]
+    grouped: dict[str, list[Record]] = defaultdict(list)
+    for row in rows:
+        grouped[str(row["account_id"])].append(row)
+    return sorted(grouped.items())
+
+
+def _micros(value: object) -> int:
+    """A rating's time: integer microseconds as stored, or a datetime as read back."""
+    if isinstance(value, datetime):
+        return to_micros(value)
+    assert isinstance(value, int), value
+    return value
 
 
 def _local_days(hours: Iterable[int], tz: ZoneInfo) -> set[date]:

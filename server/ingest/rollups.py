@@ -1,8 +1,9 @@
 """Counting the rating rollups (server.metrics.rollups) again from the ratings they count.
 
-In the transaction of a file that changes many ratings of an account (server.ingest.rollup_changes
-decides; a few are adjusted by differences instead), the local days its old and new ratings fall on
-are counted again from the stored ratings: their rollup rows are deleted and rebuilt by one
+Changed ratings adjust the rollups by their differences (server.ingest.rollup_deltas), which
+counts the rollups derived from the base ones again with `refresh_days`. When the differences do
+not add up (server.ingest.rollup_changes decides), the local days the changed ratings fall on are
+counted again from the stored ratings: their rollup rows are deleted and rebuilt by one
 INSERT … SELECT … GROUP BY per rollup and run of consecutive days (at most `MAX_RUNS` runs: the
 closest are merged), so changes on a few days far apart recount those days, not the months
 between them. Monthly and quarterly rollups are rebuilt for the whole months or quarters around
