@@ -1,15 +1,17 @@
 """Per-conversation reply stats: response_seconds on messages, first reply and counts on
 conversations (SPEC section 7: human and bot replies, responseTime, firstResponseTime).
 
-A human reply answers the first customer message since the previous human reply. In set-based
-SQL over the conversations to refresh: number each message's *segment*, the human replies before
-it in thread order; a human reply's wait started at the earliest customer message of its segment.
-Only rows whose values differ are updated, so a re-import writes nothing.
+A human reply answers the first customer message since the previous human reply. On PostgreSQL,
+in set-based SQL over the conversations to refresh: number each message's *segment*, the human
+replies before it in thread order; a human reply's wait started at the earliest customer message
+of its segment. On SQLite, whose window functions are slow, in one pass over the messages read in
+thread order. Only rows whose values differ are updated, so a re-import writes nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -18,11 +20,11 @@ from server.ingest.keyset import Key, key_table
 
 # Time order; at equal instants the customer's message first, as a reply cannot precede what it
 # answers. The index on (account, conversation, created_at) serves most of it.
-_THREAD_ORDER = "m.created_at, CASE WHEN m.author_type = 'customer' THEN 0 ELSE 1 END, m.id"
+THREAD_ORDER = "m.created_at, CASE WHEN m.author_type = 'customer' THEN 0 ELSE 1 END, m.id"
 
 # Each message's segment: the human replies before it in its conversation's thread.
 _SEGMENT = f"""coalesce(sum(CASE WHEN m.is_human_reply THEN 1 ELSE 0 END) OVER (
-    PARTITION BY m.account_id, m.conversation_id ORDER BY {_THREAD_ORDER}
+    PARTITION BY m.account_id, m.conversation_id ORDER BY {THREAD_ORDER}
     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)"""
 # A human reply's wait, over rows that have their segment.
 _RESPONSE = f"""CASE WHEN is_human_reply THEN CAST(created_at - min(
@@ -41,7 +43,7 @@ WITH segmented AS (
 UPDATE messages SET response_seconds = timed.seconds
 FROM timed
 WHERE messages.account_id = timed.account_id AND messages.id = timed.id
-  AND messages.response_seconds {{distinct}} timed.seconds
+  AND messages.response_seconds IS DISTINCT FROM timed.seconds
 """
 
 _CONVERSATIONS = """
@@ -59,7 +61,7 @@ SET first_response_at = stats.first_response_at, human_replies = stats.human_rep
     bot_replies = stats.bot_replies
 FROM stats
 WHERE conversations.account_id = stats.account_id AND conversations.id = stats.id
-  AND (conversations.first_response_at {distinct} stats.first_response_at
+  AND (conversations.first_response_at IS DISTINCT FROM stats.first_response_at
        OR conversations.human_replies <> stats.human_replies
        OR conversations.bot_replies <> stats.bot_replies)
 """
@@ -85,7 +87,80 @@ async def refresh_replies(
     if not keys:
         return
     table = await key_table(connection, "ingest_reply_keys", keys)
-    distinct = "IS DISTINCT FROM" if connection.dialect.name == "postgresql" else "IS NOT"
+    if connection.dialect.name == "sqlite":
+        await _refresh_in_one_pass(connection, table, responses=responses)
+        return
     statements = (_MESSAGES, _CONVERSATIONS) if responses else (_CONVERSATIONS,)
     for statement in statements:
-        await connection.exec_driver_sql(statement.format(keys=table, distinct=distinct))
+        await connection.exec_driver_sql(statement.format(keys=table))
+
+
+# SQLite: the messages of the conversations to refresh, in thread order; then their conversations.
+_THREADS = f"""
+SELECT m.rowid, m.account_id, m.conversation_id, m.author_type, m.is_human_reply,
+       m.is_bot_reply, m.created_at, m.response_seconds
+FROM {{keys}} AS k
+JOIN messages AS m ON m.account_id = k.account_id AND m.conversation_id = k.id
+ORDER BY m.account_id, m.conversation_id, {THREAD_ORDER}
+"""
+_STORED_STATS = """
+SELECT c.rowid, c.account_id, c.id, c.first_response_at, c.human_replies, c.bot_replies
+FROM {keys} AS k JOIN conversations AS c ON c.account_id = k.account_id AND c.id = k.id
+"""
+_FETCH_ROWS = 50_000
+_NO_REPLIES = (None, 0, 0)  # first_response_at, human_replies, bot_replies
+
+
+async def _refresh_in_one_pass(connection: AsyncConnection, keys: str, *, responses: bool) -> None:
+    """SQLite: the reply stats of the conversations in table `keys`, by walking their messages
+    in thread order. On a first load of the peer data's 1.63M messages, the messages' deriving
+    took 8.4 s and 9.2 s this way, against 10.6 s and 11.2 s with the window functions above
+    (which take 6 s to compute; reading the threads in order and walking them, 5 s)."""
+    raw = await connection.get_raw_connection()
+    driver: Any = raw.driver_connection
+    stats: dict[tuple[str, str], tuple[int | None, int, int]] = {}
+    timed: list[tuple[float | None, int]] = []  # (response_seconds, rowid) to write
+    conversation = None
+    first = waiting_since = None
+    human = bot = 0
+    async with driver.execute(_THREADS.format(keys=keys)) as cursor:
+        while rows := await cursor.fetchmany(_FETCH_ROWS):
+            for rowid, account, thread, author, is_human, is_bot, created, stored in rows:
+                if (account, thread) != conversation:
+                    if conversation is not None:
+                        stats[conversation] = (first, human, bot)
+                    conversation = (account, thread)
+                    first = waiting_since = None
+                    human = bot = 0
+                seconds = None
+                if author == "customer":
+                    if waiting_since is None:
+                        waiting_since = created
+                elif is_human:
+                    human += 1
+                    if first is None:
+                        first = created
+                    if waiting_since is not None:
+                        seconds = (created - waiting_since) / MICROS
+                    waiting_since = None  # the next customer message starts a new wait
+                bot += is_bot
+                if seconds != stored:
+                    timed.append((seconds, rowid))
+    if conversation is not None:
+        stats[conversation] = (first, human, bot)
+    if responses and timed:
+        await connection.exec_driver_sql(
+            "UPDATE messages SET response_seconds = ? WHERE rowid = ?", timed
+        )
+    changed = []
+    async with driver.execute(_STORED_STATS.format(keys=keys)) as cursor:
+        for rowid, account, id_, *stored in await cursor.fetchall():
+            new = stats.get((account, id_), _NO_REPLIES)
+            if tuple(stored) != new:
+                changed.append((*new, rowid))
+    if changed:
+        await connection.exec_driver_sql(
+            "UPDATE conversations SET first_response_at = ?, human_replies = ?, bot_replies = ? "
+            "WHERE rowid = ?",
+            changed,
+        )
