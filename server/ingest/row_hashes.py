@@ -31,9 +31,12 @@ class RowHashes:
     """The digests of one file's rows, and the stored ones they are compared with."""
 
     def __init__(self, spec: CsvFile, header: list[str]) -> None:
-        self._seed = hashlib.blake2b(
+        seed = hashlib.blake2b(
             importer() + repr((declaration(spec), header)).encode(), digest_size=32
         ).digest()
+        # Keyed, the hash compresses a block of key before the data: each row's starts from a
+        # copy of this state instead (the same digest, a third cheaper).
+        self._keyed = hashlib.blake2b(digest_size=8, key=seed)
         names = {f.target: f.name for f in spec.fields}
         self._key_positions = [header.index(names[column]) for column in spec.key]
         self._table = spec.table
@@ -54,9 +57,9 @@ class RowHashes:
     def digest(self, cells: list[str]) -> int:
         # A stored row holds no NUL character (validation refuses it): it separates the cells
         # without ambiguity.
-        data = "\x00".join(cells).encode()
-        digest = hashlib.blake2b(data, digest_size=8, key=self._seed).digest()
-        return int.from_bytes(digest, "little", signed=True)  # a BIGINT
+        hasher = self._keyed.copy()
+        hasher.update("\x00".join(cells).encode())
+        return int.from_bytes(hasher.digest(), "little", signed=True)  # a BIGINT
 
     async def validate(
         self, connection: AsyncConnection, validator: Validator, chunk: Sequence[Line]
