@@ -19,12 +19,15 @@ from server.db.types import MICROS
 from server.ingest.keyset import Key, key_table
 
 # Time order; at equal instants the customer's message first, as a reply cannot precede what it
-# answers. The index on (account, conversation, created_at) serves most of it.
-THREAD_ORDER = "m.created_at, CASE WHEN m.author_type = 'customer' THEN 0 ELSE 1 END, m.id"
+# answers, then ids by code point, as Python compares them: SQLite's default, and on PostgreSQL
+# whatever the database's collation (ICU's en-US puts `ma` before `Mb`). The index on (account,
+# conversation, created_at) serves most of it.
+_SQLITE_THREAD_ORDER = "m.created_at, CASE WHEN m.author_type = 'customer' THEN 0 ELSE 1 END, m.id"
+_THREAD_ORDER = f'{_SQLITE_THREAD_ORDER} COLLATE "C"'
 
 # Each message's segment: the human replies before it in its conversation's thread.
 _SEGMENT = f"""coalesce(sum(CASE WHEN m.is_human_reply THEN 1 ELSE 0 END) OVER (
-    PARTITION BY m.account_id, m.conversation_id ORDER BY {THREAD_ORDER}
+    PARTITION BY m.account_id, m.conversation_id ORDER BY {_THREAD_ORDER}
     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)"""
 # A human reply's wait, over rows that have their segment.
 _RESPONSE = f"""CASE WHEN is_human_reply THEN CAST(created_at - min(
@@ -101,7 +104,7 @@ SELECT m.rowid, m.account_id, m.conversation_id, m.author_type, m.is_human_reply
        m.is_bot_reply, m.created_at, m.response_seconds
 FROM {{keys}} AS k
 JOIN messages AS m ON m.account_id = k.account_id AND m.conversation_id = k.id
-ORDER BY m.account_id, m.conversation_id, {THREAD_ORDER}
+ORDER BY m.account_id, m.conversation_id, {_SQLITE_THREAD_ORDER}
 """
 _STORED_STATS = """
 SELECT c.rowid, c.account_id, c.id, c.first_response_at, c.human_replies, c.bot_replies
