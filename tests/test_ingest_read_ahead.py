@@ -82,6 +82,36 @@ async def test_reading_ahead_stores_what_one_file_at_a_time_stores(
     assert await dump(engine) == together
 
 
+async def test_sqlite_reads_the_next_file_while_indexes_are_built(
+    engine: AsyncEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite's index builds lock nothing a reader waits on: the ratings are looked at before
+    the messages' indexes are built again (PostgreSQL reads ahead only after a first load's
+    drops of foreign keys, which lock the tables the readers read)."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("on PostgreSQL, reading ahead waits for the drops of foreign keys")
+    first_data(random.Random(5)).write(tmp_path / "first")
+    ratings_looked_at = asyncio.Event()
+
+    def statement(_c: object, _cursor: object, sql: str, params: object, *_: object) -> None:
+        if "imported_files" in sql and "ratings.csv" in repr(params):
+            ratings_looked_at.set()
+
+    rebuild = bulk.DeferredIndexes.rebuild
+    rebuilt: list[str] = []
+
+    async def rebuild_after_ratings(indexes: bulk.DeferredIndexes, connection: Any) -> None:
+        if any(" ON messages " in sql for sql in indexes._definitions):
+            await asyncio.wait_for(ratings_looked_at.wait(), timeout=30)
+            rebuilt.append("messages")
+        await rebuild(indexes, connection)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", statement)
+    monkeypatch.setattr(bulk.DeferredIndexes, "rebuild", rebuild_after_ratings)
+    assert await import_directory(engine, tmp_path / "first", progress=False)
+    assert rebuilt == ["messages"]
+
+
 def test_what_a_file_changes_after_its_rows_is_read_by_none_of_the_files_it_overlaps() -> None:
     referenced = {entity for spec in FILES for entity in spec.references}
     pairs = list(zip(FILES, FILES[1:], strict=False))

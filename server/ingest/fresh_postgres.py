@@ -61,6 +61,8 @@ _COMPUTED: dict[str, tuple[str, Callable[[str, Iterable[str]], str]]] = {
 class FreshTable:
     """The rows of a file for an empty table: staged as they come, written by `finish`."""
 
+    locks_on_finish = True  # the drops of foreign keys
+
     def __init__(self, table: Table) -> None:
         self._table = table
         self._computed = _COMPUTED.get(table.name)

