@@ -144,6 +144,10 @@ def test_what_a_file_changes_after_its_rows_is_read_by_none_of_the_files_it_over
     reply_stats = set(re.findall(r"(\w+) = stats\.", set_clause.group(1)))
     assert reply_stats == {"first_response_at", "human_replies", "bot_replies"}
     assert reply_stats.isdisjoint(CONVERSATION_COLUMNS)
+    # SQLite's pass writes the same columns.
+    set_clause = re.search(r"SET (.*?)\nWHERE", replies._STORE_STATS, re.S)
+    assert set_clause is not None
+    assert set(re.findall(r"(\w+) = \?", set_clause.group(1))) == reply_stats
 
 
 def _batch(rows: int) -> Batch:

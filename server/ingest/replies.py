@@ -110,6 +110,10 @@ _STORED_STATS = """
 SELECT c.rowid, c.account_id, c.id, c.first_response_at, c.human_replies, c.bot_replies
 FROM {keys} AS k JOIN conversations AS c ON c.account_id = k.account_id AND c.id = k.id
 """
+_STORE_STATS = """
+UPDATE conversations SET first_response_at = ?, human_replies = ?, bot_replies = ?
+WHERE rowid = ?
+"""
 _FETCH_ROWS = 50_000
 _NO_REPLIES = (None, 0, 0)  # first_response_at, human_replies, bot_replies
 
@@ -162,8 +166,4 @@ async def _refresh_in_one_pass(connection: AsyncConnection, keys: str, *, respon
             if tuple(stored) != new:
                 changed.append((*new, rowid))
     if changed:
-        await connection.exec_driver_sql(
-            "UPDATE conversations SET first_response_at = ?, human_replies = ?, bot_replies = ? "
-            "WHERE rowid = ?",
-            changed,
-        )
+        await connection.exec_driver_sql(_STORE_STATS, changed)
