@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from server.ingest import bulk, import_directory, prefetch, replies, unchanged
+from server.ingest import bulk, fresh_postgres, import_directory, prefetch, replies, unchanged
 from server.ingest.cascade import DEPENDENTS
 from server.ingest.files import FILES
 from server.ingest.lookups import CONVERSATION_COLUMNS
@@ -82,34 +82,40 @@ async def test_reading_ahead_stores_what_one_file_at_a_time_stores(
     assert await dump(engine) == together
 
 
-async def test_sqlite_reads_the_next_file_while_indexes_are_built(
+async def test_reading_ahead_starts_before_index_builds_and_after_drops_of_keys(
     engine: AsyncEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """SQLite's index builds lock nothing a reader waits on: the ratings are looked at before
-    the messages' indexes are built again (PostgreSQL reads ahead only after a first load's
-    drops of foreign keys, which lock the tables the readers read)."""
-    if engine.dialect.name != "sqlite":
-        pytest.skip("on PostgreSQL, reading ahead waits for the drops of foreign keys")
+    the messages' indexes are built again. PostgreSQL's first load drops foreign keys when it
+    finishes, which locks the tables the readers read: the ratings are looked at after that."""
     first_data(random.Random(5)).write(tmp_path / "first")
     ratings_looked_at = asyncio.Event()
+    events: list[str] = []
 
     def statement(_c: object, _cursor: object, sql: str, params: object, *_: object) -> None:
         if "imported_files" in sql and "ratings.csv" in repr(params):
             ratings_looked_at.set()
+            events.append("ratings looked at")
+        elif sql.startswith('ALTER TABLE "messages" DROP CONSTRAINT'):
+            events.append("messages' key dropped")
 
     rebuild = bulk.DeferredIndexes.rebuild
-    rebuilt: list[str] = []
 
     async def rebuild_after_ratings(indexes: bulk.DeferredIndexes, connection: Any) -> None:
         if any(" ON messages " in sql for sql in indexes._definitions):
             await asyncio.wait_for(ratings_looked_at.wait(), timeout=30)
-            rebuilt.append("messages")
+            events.append("messages' indexes built")
         await rebuild(indexes, connection)
 
     event.listen(engine.sync_engine, "before_cursor_execute", statement)
     monkeypatch.setattr(bulk.DeferredIndexes, "rebuild", rebuild_after_ratings)
+    monkeypatch.setattr(fresh_postgres, "REBUILD_ROWS", 0)  # keys dropped for a few rows too
     assert await import_directory(engine, tmp_path / "first", progress=False)
-    assert rebuilt == ["messages"]
+    first = events.index("ratings looked at")
+    if engine.dialect.name == "sqlite":
+        assert events[first + 1] == "messages' indexes built"
+    else:
+        assert events.index("messages' key dropped") < first
 
 
 def test_what_a_file_changes_after_its_rows_is_read_by_none_of_the_files_it_overlaps() -> None:
