@@ -14,6 +14,8 @@ whose tests run with Rapport installed (and `pytest`, `httpx`) has these fixture
 - `rapport_graphql(query, token=…, **variables)`: POSTs to `/graphql` of the real ASGI app over
   HTTP (httpx's ASGI transport) and returns `data`, failing the test on any GraphQL error;
   `rapport_graphql.post(…)` returns the whole response body instead.
+- `postgres_database(server_url, prefix, options)`: a context manager giving a new database on a
+  PostgreSQL server, created with `CREATE DATABASE` options (a collation, say), dropped at exit.
 
 Fixtures and helpers are synchronous: use them from plain `def test_…` functions.
 """
@@ -26,6 +28,7 @@ import shutil
 import textwrap
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -106,18 +109,15 @@ async def _truncate(url: str) -> None:
         await engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def rapport_postgres_url() -> Iterator[str | None]:
-    """A fresh PostgreSQL database for this test run, migrated; dropped at the end."""
+@contextmanager
+def postgres_database(server_url: str, prefix: str, options: str = "") -> Iterator[str]:
+    """The URL of a new, empty database on the PostgreSQL server of `server_url`, created with
+    the `CREATE DATABASE` `options` given (a collation, say); dropped at exit."""
     import asyncpg
     from sqlalchemy.engine import make_url
 
-    base, _why = _postgres_base()
-    if base is None:
-        yield None
-        return
-    name = f"rapport_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin_dsn = _asyncpg_dsn(base)
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin_dsn = _asyncpg_dsn(server_url)
 
     async def admin(sql: str) -> None:
         connection = await asyncpg.connect(admin_dsn)
@@ -126,13 +126,23 @@ def rapport_postgres_url() -> Iterator[str | None]:
         finally:
             await connection.close()
 
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    asyncio.run(admin(f'CREATE DATABASE "{name}" {options}'))
     try:
-        asyncio.run(_migrate(url))
-        yield url
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
     finally:
         asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def rapport_postgres_url() -> Iterator[str | None]:
+    """A fresh PostgreSQL database for this test run, migrated; dropped at the end."""
+    base, _why = _postgres_base()
+    if base is None:
+        yield None
+        return
+    with postgres_database(base, "rapport_test") as url:
+        asyncio.run(_migrate(url))
+        yield url
 
 
 @pytest.fixture(scope="session")

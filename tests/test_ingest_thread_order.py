@@ -9,21 +9,18 @@ sorts by language (ICU's en-US: `ma` before `Mb`) must give the same answer as S
 
 from __future__ import annotations
 
-import asyncio
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import asyncpg
 import pytest
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.db import tables
 from server.db.engine import create_engine
 from server.db.migrate import upgrade
 from server.ingest import import_directory
+from server.testing import postgres_database
 
 FILES = {
     "accounts.csv": "id,name\nacme,Acme\n",
@@ -55,26 +52,9 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     base = request.getfixturevalue("rapport_postgres_url")
     if base is None:
         pytest.skip("no PostgreSQL")
-    name = f"rapport_icu_{uuid.uuid4().hex[:8]}"
-    admin = make_url(base).set(drivername="postgresql").render_as_string(hide_password=False)
-
-    async def run(sql: str) -> None:
-        connection = await asyncpg.connect(admin)
-        try:
-            await connection.execute(sql)
-        finally:
-            await connection.close()
-
-    asyncio.run(
-        run(
-            f'CREATE DATABASE "{name}" TEMPLATE template0 '
-            "LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'"
-        )
-    )
-    try:
-        yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    finally:
-        asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    icu = "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'"
+    with postgres_database(base, "rapport_icu", icu) as url:
+        yield url
 
 
 async def test_equal_instants_are_ordered_by_id_code_points(url: str, tmp_path: Path) -> None:

@@ -110,6 +110,7 @@ _STORED_STATS = """
 SELECT c.rowid, c.account_id, c.id, c.first_response_at, c.human_replies, c.bot_replies
 FROM {keys} AS k JOIN conversations AS c ON c.account_id = k.account_id AND c.id = k.id
 """
+_STORE_RESPONSES = "UPDATE messages SET response_seconds = ? WHERE rowid = ?"
 _STORE_STATS = """
 UPDATE conversations SET first_response_at = ?, human_replies = ?, bot_replies = ?
 WHERE rowid = ?
@@ -156,9 +157,7 @@ async def _refresh_in_one_pass(connection: AsyncConnection, keys: str, *, respon
     if conversation is not None:
         stats[conversation] = (first, human, bot)
     if responses and timed:
-        await connection.exec_driver_sql(
-            "UPDATE messages SET response_seconds = ? WHERE rowid = ?", timed
-        )
+        await connection.exec_driver_sql(_STORE_RESPONSES, timed)
     changed = []
     async with driver.execute(_STORED_STATS.format(keys=keys)) as cursor:
         for rowid, account, id_, *stored in await cursor.fetchall():
