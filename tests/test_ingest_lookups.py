@@ -98,3 +98,29 @@ async def test_without_whole_accounts_every_key_is_read_by_in_lists(
         asked = {("acme", f"u{n}") for n in range(USERS)}
         assert await users.load(connection, asked) == set()
         assert _reads(statements) == ["in"]
+
+
+async def test_a_preloaded_table_answers_every_key_without_reading_again(
+    engine: AsyncEngine, stored: None, statements: StatementCounter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    preloaded = Lookups(whole_accounts=True)
+    async with engine.connect() as connection:
+        await preloaded.preload(connection, {"users"})
+        assert _reads(statements) == ["count", "scan"]
+        users = preloaded["users"]
+        asked = {("acme", "u7"), ("beta", "u7"), ("acme", "u40"), ("gamma", "u1")}
+        assert await users.load(connection, asked) == {("acme", "u40"), ("gamma", "u1")}
+        assert _reads(statements) == []
+        assert users.get(("acme", "u7")).is_bot and not users.get(("beta", "u7")).is_bot
+        # forgotten once trimmed, then read as before
+        monkeypatch.setattr(lookups, "_CACHE_LIMIT", USERS)
+        users.trim()
+        assert await users.load(connection, {("acme", "u1")}) == set()
+        assert _reads(statements) == ["count", "in"]
+
+        # a table larger than the cache is not preloaded: its keys are read as they are asked
+        too_small = Lookups(whole_accounts=True)
+        await too_small.preload(connection, {"users"})
+        assert _reads(statements) == ["count"]
+        assert await too_small["users"].load(connection, {("acme", "u1")}) == set()
+        assert _reads(statements) == ["count", "in"]

@@ -27,6 +27,7 @@ from server.ingest.files import FILES
 from server.ingest.lookups import CONVERSATION_COLUMNS
 from server.ingest.prefetch import ReadAhead, can_read_during
 from server.ingest.produce import Batch
+from server.ingest.validate import Validator
 from tests.test_ingest_derived import changed_data, first_data
 from tests.test_ingest_paths import dump, empty
 
@@ -82,40 +83,67 @@ async def test_reading_ahead_stores_what_one_file_at_a_time_stores(
     assert await dump(engine) == together
 
 
-async def test_reading_ahead_starts_before_index_builds_and_after_drops_of_keys(
+async def test_the_next_file_is_read_while_one_finishes_without_waiting_for_its_locks(
     engine: AsyncEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """SQLite's index builds lock nothing a reader waits on: the ratings are looked at before
-    the messages' indexes are built again. PostgreSQL's first load drops foreign keys when it
-    finishes, which locks the tables the readers read: the ratings are looked at after that."""
+    """The ratings are looked at before the messages finish: SQLite builds their indexes again,
+    PostgreSQL's first load drops their foreign keys, which lock the tables they reference
+    until the commit. The ratings' checks wait until that is done, then the ratings are read
+    whole before the messages commit: on PostgreSQL from what their reading preloaded (a query
+    of a locked table would wait for the commit, which waits for the reading: the test would
+    time out)."""
     first_data(random.Random(5)).write(tmp_path / "first")
-    ratings_looked_at = asyncio.Event()
     events: list[str] = []
+    finished = asyncio.Event()  # the messages' indexes built, or their first key dropped
+    read_whole = asyncio.Event()  # the file after the ratings looked at
 
-    def statement(_c: object, _cursor: object, sql: str, params: object, *_: object) -> None:
-        if "imported_files" in sql and "ratings.csv" in repr(params):
-            ratings_looked_at.set()
+    def before(_c: object, _cursor: object, sql: str, params: object, *_: object) -> None:
+        looked_at = "imported_files" in sql
+        if looked_at and "ratings.csv" in repr(params) and "ratings looked at" not in events:
             events.append("ratings looked at")
-        elif sql.startswith('ALTER TABLE "messages" DROP CONSTRAINT'):
+        if looked_at and "stage_changes.csv" in repr(params):
+            read_whole.set()
+
+    def after(_c: object, _cursor: object, sql: str, *_: object) -> None:
+        if sql.startswith('ALTER TABLE "messages" DROP CONSTRAINT') and not finished.is_set():
             events.append("messages' key dropped")
+            finished.set()
 
     rebuild = bulk.DeferredIndexes.rebuild
 
-    async def rebuild_after_ratings(indexes: bulk.DeferredIndexes, connection: Any) -> None:
-        if any(" ON messages " in sql for sql in indexes._definitions):
-            await asyncio.wait_for(ratings_looked_at.wait(), timeout=30)
-            events.append("messages' indexes built")
+    async def rebuild_and_note(indexes: bulk.DeferredIndexes, connection: Any) -> None:
+        messages = any(" ON messages " in sql for sql in indexes._definitions)
         await rebuild(indexes, connection)
+        if messages:
+            events.append("messages' indexes built")
+            finished.set()
 
-    event.listen(engine.sync_engine, "before_cursor_execute", statement)
-    monkeypatch.setattr(bulk.DeferredIndexes, "rebuild", rebuild_after_ratings)
+    check = Validator.check_database
+
+    async def check_once_finished(validator: Validator, *args: Any) -> None:
+        if validator.spec.entity == "ratings":
+            await asyncio.wait_for(finished.wait(), timeout=30)
+        await check(validator, *args)
+
+    remember = unchanged.remember
+
+    async def remember_once_read(connection: AsyncConnection, name: str, *args: Any) -> None:
+        if name == "messages.csv":
+            await asyncio.wait_for(read_whole.wait(), timeout=30)
+            events.append("messages committing")
+        await remember(connection, name, *args)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", before)
+    event.listen(engine.sync_engine, "after_cursor_execute", after)
+    monkeypatch.setattr(bulk.DeferredIndexes, "rebuild", rebuild_and_note)
+    monkeypatch.setattr(Validator, "check_database", check_once_finished)
+    monkeypatch.setattr(unchanged, "remember", remember_once_read)
     monkeypatch.setattr(fresh_postgres, "REBUILD_ROWS", 0)  # keys dropped for a few rows too
     assert await import_directory(engine, tmp_path / "first", progress=False)
-    first = events.index("ratings looked at")
-    if engine.dialect.name == "sqlite":
-        assert events[first + 1] == "messages' indexes built"
-    else:
-        assert events.index("messages' key dropped") < first
+    finishing = (
+        "messages' indexes built" if engine.dialect.name == "sqlite" else "messages' key dropped"
+    )
+    assert events == ["ratings looked at", finishing, "messages committing"]
 
 
 def test_what_a_file_changes_after_its_rows_is_read_by_none_of_the_files_it_overlaps() -> None:

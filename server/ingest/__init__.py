@@ -65,7 +65,7 @@ async def import_directory(
                     skip_invalid=skip_invalid,
                     progress=progress,
                     ahead=reading,
-                    on_written=partial(ahead.start, position + 1, frozenset({spec.entity})),
+                    on_written=partial(ahead.written, position + 1, frozenset({spec.entity})),
                 )
             result.print()
             if not result.written:
@@ -91,7 +91,19 @@ class _FilesAhead:
         self._reading: dict[int, asyncio.Task[Ahead | None]] = {}  # by position
         self.not_imported: set[str] = set()
 
-    def start(self, position: int, unfinished: frozenset[str]) -> None:
+    async def written(self, position: int, unfinished: frozenset[str], locking: bool) -> None:
+        """`start`, for the file after one whose rows are written (the `unfinished` one). When
+        what is left of its transaction is `locking`, the reading preloads, and this returns
+        once it did (or stopped: its failure is raised in its turn)."""
+        self.start(position, unfinished, preload=locking)
+        task = self._reading.get(position)
+        if not locking or task is None:
+            return
+        await asyncio.wait({task})
+        if not task.cancelled() and task.exception() is None and (ahead := task.result()):
+            await ahead.reading.preloaded()
+
+    def start(self, position: int, unfinished: frozenset[str], *, preload: bool = False) -> None:
         """Start reading the file at `position`, if it refers to none of the `unfinished`
         entities (files written but not committed yet) and to no file not imported. Once it
         is read whole, the file after it is considered the same way."""
@@ -108,6 +120,7 @@ class _FilesAhead:
                 self._directory,
                 skip_invalid=self._skip_invalid,
                 on_read_whole=read_whole,
+                preload=preload,
             )
         )
 

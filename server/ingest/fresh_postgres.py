@@ -10,8 +10,8 @@ the key, where the same INSERT with them all in place took 14.2 s).
 All of it happens in the file's transaction, so a failed or killed file leaves the table, its
 indexes and its keys as they were. The drops take an exclusive lock on the table, and on the
 tables its keys reference, until the file commits; they are taken only after the last row was
-read, when the reading side (possibly a worker process on a connection of its own, which reads
-those referenced tables) has finished.
+read, and after the next file's reading has loaded the rows it needs of those tables
+(server.ingest.prefetch).
 """
 
 from __future__ import annotations
@@ -61,8 +61,6 @@ _COMPUTED: dict[str, tuple[str, Callable[[str, Iterable[str]], str]]] = {
 class FreshTable:
     """The rows of a file for an empty table: staged as they come, written by `finish`."""
 
-    locks_on_finish = True  # the drops of foreign keys
-
     def __init__(self, table: Table) -> None:
         self._table = table
         self._computed = _COMPUTED.get(table.name)
@@ -84,6 +82,10 @@ class FreshTable:
         await copy_rows(connection, self._staging, names, map(itemgetter(*names), rows))
         self._staged += len(rows)
         return [(None, row) for row in rows]
+
+    @property
+    def locks_on_finish(self) -> bool:
+        return self._staged >= REBUILD_ROWS  # the drops of foreign keys
 
     async def finish(self, connection: AsyncConnection) -> None:
         """Write the staged rows into the table, its indexes and keys set aside meanwhile."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +16,7 @@ from server.ingest import bulk, unchanged
 from server.ingest.cascade import Cascade
 from server.ingest.files import CsvFile, Record
 from server.ingest.prefetch import ReadAhead
-from server.ingest.produce import Batch, batches
+from server.ingest.produce import Batch, batches, reading
 from server.ingest.progress import FileProgress
 from server.ingest.read import CsvReader
 from server.ingest.rejects import Rejects
@@ -60,9 +60,11 @@ async def read_ahead(
     *,
     skip_invalid: bool,
     on_read_whole: Callable[[], None],
+    preload: bool = False,
 ) -> Ahead | None:
     """Start reading a file before its turn (server.ingest.prefetch); None when it is not to be
-    read (the same bytes as its last import). `on_read_whole`: see ReadAhead."""
+    read (the same bytes as its last import). `on_read_whole`: see ReadAhead. With `preload`,
+    the reading loads what the file refers to first (ReadAhead.preloaded)."""
     spec = reader.spec
     print_ = await asyncio.to_thread(unchanged.fingerprint, directory / spec.name, spec)
     async with engine.connect() as connection:
@@ -70,8 +72,10 @@ async def read_ahead(
     if start.known is not None:
         return None
     parts = _workers(engine.dialect.name)
-    source = _batches(engine, reader, directory, skip_invalid, parts)
-    return Ahead(print_, start, ReadAhead(source, on_read_whole))
+    preloaded = asyncio.Event() if preload else None
+    on_preloaded = None if preloaded is None else preloaded.set
+    source = _batches(engine, reader, directory, skip_invalid, parts, on_preloaded)
+    return Ahead(print_, start, ReadAhead(source, on_read_whole, preloaded))
 
 
 async def load_file(
@@ -82,15 +86,17 @@ async def load_file(
     skip_invalid: bool,
     progress: bool,
     ahead: Ahead | None = None,
-    on_written: Callable[[], None] | None = None,
+    on_written: Callable[[bool], Awaitable[None]] | None = None,
 ) -> FileReport:
     """Import one open file. Nothing of it is visible until it all is: the transaction commits
     after the last row and the derived values it changes, so a killed import loses nothing that
     was reported as written, and running it again completes it. A file with the same bytes as
     its last import (server.ingest.unchanged) is not read again.
 
-    `ahead`: the file's reading, started before its turn. `on_written` is called once its rows
-    are written, when what is left of its transaction takes no lock a reader waits on."""
+    `ahead`: the file's reading, started before its turn. `on_written` is awaited once its rows
+    are written, with whether what is left of its transaction takes locks that readers of
+    other tables wait on (`Writer.locks_on_finish`): it starts reading the next file, and then
+    returns once that reading needs none of them (server.ingest.prefetch)."""
     spec = reader.spec
     report = FileReport(spec.name)
     if ahead is None:
@@ -148,7 +154,7 @@ async def _write(
     report: FileReport,
     rejects: Rejects | None,
     bar: FileProgress,
-    on_written: Callable[[], None] | None,
+    on_written: Callable[[bool], Awaitable[None]] | None,
 ) -> bool:
     """Write the batches, then what they invalidate; False when the file is not to be kept
     (an invalid row without --skip-invalid, which is when there are no `rejects`)."""
@@ -176,15 +182,11 @@ async def _write(
     bar.stage("writing")
     if pending:
         await write(pending)
-    written = on_written or (lambda: None)
-    if writer.locks_on_finish:
-        await writer.finish(connection)
-        written()
-    else:
-        # The next file is read while this one's indexes are built (SQLite, peer data: the
-        # import took 72.1 s and 72.9 s, against 75.9 s and 76.3 s reading after them).
-        written()
-        await writer.finish(connection)
+    if on_written is not None:
+        # The next file is read while this one finishes (SQLite, peer data: the import took
+        # 72.1 s and 72.9 s, against 75.9 s and 76.3 s reading after the index builds).
+        await on_written(writer.locks_on_finish)
+    await writer.finish(connection)
     bar.stage("deriving")
     await cascade.settle(connection)
     if bulk.worth_analysing(report.changed, report.rows):
@@ -216,7 +218,12 @@ def _workers(dialect: str) -> int:
 
 
 async def _batches(
-    engine: AsyncEngine, reader: CsvReader, directory: Path, skip_invalid: bool, parts: int
+    engine: AsyncEngine,
+    reader: CsvReader,
+    directory: Path,
+    skip_invalid: bool,
+    parts: int,
+    on_preloaded: Callable[[], None] | None = None,
 ) -> AsyncGenerator[Batch, None]:
     """Batches read on a connection of their own, which sees what earlier files committed."""
     if reader.size >= WORKER_BYTES:
@@ -226,13 +233,14 @@ async def _batches(
             reader.spec.name,
             skip_invalid=skip_invalid,
             parts=parts,
+            on_preloaded=on_preloaded,
         )
         async with aclosing(source):
             async for batch in source:
                 yield batch
         return
-    async with engine.connect() as connection:
-        local = batches(connection, reader, skip_invalid=skip_invalid)
+    async with reading(engine) as connection:
+        local = batches(connection, reader, skip_invalid=skip_invalid, on_preloaded=on_preloaded)
         async with aclosing(local):
             async for batch in local:
                 yield batch

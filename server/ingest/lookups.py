@@ -85,10 +85,22 @@ class Lookup:
         self._too_large: set[object] = set()  # accounts loaded key by key
         self._sizes: dict[object, int] = {}  # account -> its row count
         self._asked: Counter[object] = Counter()  # account -> keys loaded by IN lists
+        self._whole_table = False  # every row of the table is in the cache (`preload`)
+
+    async def preload(self, connection: AsyncConnection) -> None:
+        """Load every row of the table, when they fit in the cache: the lookup then answers
+        without another query (until `trim` forgets them)."""
+        size = await connection.scalar(select(func.count()).select_from(self._table)) or 0
+        if len(self._rows) + len(self._absent) + size <= _CACHE_LIMIT:
+            self._keep(await connection.execute(select(*map(plain, self._columns))))
+            self._whole_table = True
 
     async def load(self, connection: AsyncConnection, keys: set[Key]) -> set[Key]:
         """Load the rows of these keys that are not loaded yet; returns the keys without a row."""
         missing = keys.difference(self._rows, self._absent)
+        if missing and self._whole_table:
+            self._absent |= missing
+            missing = set()
         if missing and self._whole_accounts:
             asked = Counter(key[0] for key in missing)
             for account in asked.keys() - self._loaded - self._too_large:
@@ -132,6 +144,7 @@ class Lookup:
         if len(self._rows) + len(self._absent) > _CACHE_LIMIT:
             self._rows.clear()
             self._absent.clear()
+            self._whole_table = False
             self._too_large |= self._loaded  # not loaded whole again: it would not last
             self._loaded.clear()
 
@@ -163,6 +176,11 @@ class Lookups:
             )
             self._lookups[name] = lookup
         return lookup
+
+    async def preload(self, connection: AsyncConnection, entities: Iterable[str]) -> None:
+        """Load every row of the entities' tables, those that fit in the cache."""
+        for entity in sorted(entities):
+            await self[entity].preload(connection)
 
     def trim(self) -> None:
         for lookup in self._lookups.values():

@@ -9,11 +9,17 @@ ahead first. A file read whole before its turn lets the one after it start the s
 Reading ahead is sound because a file's transaction, once its rows are written, changes in other
 tables only rows that refer to it (the cascade, server.ingest.cascade) and derived values no
 reader reads (conversations' reply statistics, stage intervals, rollups; tests check it), and
-takes no lock a reader waits on before reading ahead starts. On PostgreSQL, a first load drops
-foreign keys, which locks the tables they reference (server.ingest.fresh_postgres): reading
-ahead starts after those drops, and readers of the locked tables wait for the commit. SQLite's
-index builds lock nothing a reader waits on (readers read the last commit): reading ahead starts
-before them (`Writer.locks_on_finish`).
+takes no lock a reader waits on before reading ahead starts.
+
+On PostgreSQL, a first load drops foreign keys, which locks the tables they reference until the
+commit (server.ingest.fresh_postgres, `Writer.locks_on_finish`). The next file's reading starts
+before those drops and *preloads*: it loads every row of the tables it refers to, and the drops
+wait for that. It then reads on while the first load finishes, looking up nothing locked. (Had
+it started after the drops, it would have waited for the commit: the peer data's ratings waited
+25 s for the messages'.) Readers hold no transaction between statements
+(server.ingest.produce.reading), so none keeps a drop waiting while it waits for its writer.
+SQLite's index builds lock nothing a reader waits on (readers read the last commit): its reading
+ahead starts before them and need not preload.
 """
 
 from __future__ import annotations
@@ -41,11 +47,18 @@ def can_read_during(unfinished: Set[str], following: CsvFile) -> bool:
 class ReadAhead:
     """The batches of one file, read by a task into memory until its writer takes them."""
 
-    def __init__(self, source: Source, on_read_whole: Callable[[], None]) -> None:
-        """`on_read_whole` is called if the whole file is read before its writer takes it."""
+    def __init__(
+        self,
+        source: Source,
+        on_read_whole: Callable[[], None],
+        preloaded: asyncio.Event | None = None,
+    ) -> None:
+        """`on_read_whole` is called if the whole file is read before its writer takes it.
+        `preloaded` is set by the source once it preloaded, when it does."""
         self.started = perf_counter()
         self._source = source
         self._on_read_whole = on_read_whole
+        self._preloaded = preloaded
         self._read: list[Batch] = []
         self._rows = 0
         self._taken = False
@@ -61,6 +74,16 @@ class ReadAhead:
                 return
             self._read.append(batch)
             self._rows += len(batch.rows)
+
+    async def preloaded(self) -> None:
+        """Return once the reading has preloaded (when it does), or has stopped."""
+        if self._preloaded is None:
+            return
+        waiting = asyncio.ensure_future(self._preloaded.wait())
+        try:
+            await asyncio.wait({waiting, self._task}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            waiting.cancel()
 
     async def batches(self) -> Source:
         """The batches read ahead, then the rest of the file; a failure of the reading is

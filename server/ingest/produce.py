@@ -2,17 +2,19 @@
 
 It reads the database only for what earlier files committed (references, derivations), so it can
 run on a connection of its own: in this process, or in a worker process (server.ingest.worker)
-while this one writes.
+while this one writes. That connection holds no transaction (`reading`): each statement takes
+and releases its own locks, so a reader never keeps the writer of another file waiting.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Iterable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from itertools import islice
 from typing import TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from server.ingest.derive import derive
 from server.ingest.files import Record
@@ -36,6 +38,17 @@ class Batch:
     rejected: list[Rejected]
 
 
+@asynccontextmanager
+async def reading(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection to read a file's batches on, each statement in a transaction of its own.
+    A transaction left open would keep the locks of what it read until the file is read
+    whole, and a reading paused for its writer (server.ingest.prefetch) would then wait on a
+    file whose first load needs those tables exclusively (PostgreSQL's drops of foreign keys:
+    server.ingest.fresh_postgres), which waits on it."""
+    async with engine.connect() as connection:
+        yield await connection.execution_options(isolation_level="AUTOCOMMIT")
+
+
 async def batches(
     connection: AsyncConnection,
     reader: CsvReader,
@@ -43,8 +56,13 @@ async def batches(
     skip_invalid: bool,
     part: int = 0,
     parts: int = 1,
+    on_preloaded: Callable[[], None] | None = None,
 ) -> AsyncGenerator[Batch, None]:
     """The batches of chunks number `part`, `part + parts`, … of the file (all by default).
+
+    With `on_preloaded`, the rows of every table the file refers to are loaded first (those
+    that fit in the lookups' cache), then it is called: from then on the reading looks up no
+    other table, but for what did not fit (server.ingest.prefetch says why that matters).
 
     Every row of the file is read, for line numbers and framing errors, and every row's key and
     unique values are claimed, so each part reports duplicates exactly as a whole reader would.
@@ -55,6 +73,9 @@ async def batches(
     validator = Validator(spec, reader.header)
     lookups = Lookups(whole_accounts=True)
     hashes = RowHashes.of(spec, reader.header)
+    if on_preloaded is not None:
+        await lookups.preload(connection, spec.references)
+        on_preloaded()
     failed = False
     for index, chunk in enumerate(_chunks(reader.rows(), CHUNK_ROWS)):
         nul_rows = reader.take_nul_rows()

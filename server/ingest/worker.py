@@ -4,7 +4,8 @@ process: both need the interpreter lock). Children take turns, chunk by chunk: e
 whole file but validates and derives only its own chunks (server.ingest.produce).
 
 The child is `python -m server.ingest`, a fresh interpreter that imports nothing of the
-caller's program. It reads its job from stdin and writes length-prefixed pickles to stdout; its
+caller's program. It reads its job from stdin and writes length-prefixed pickles to stdout: its
+batches, then "done" or an error; when it preloads (server.ingest.produce), "ready" first. Its
 stderr is the caller's, so a crash shows its traceback.
 """
 
@@ -17,7 +18,7 @@ import pickle
 import signal
 import struct
 import sys
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -27,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 import server
 from server.db.engine import create_engine
 from server.errors import UserError
-from server.ingest.produce import Batch, batches
+from server.ingest.produce import Batch, batches, reading
 from server.ingest.read import CsvReader
 from server.ingest.registered import import_file
 
@@ -44,18 +45,34 @@ class Job:
     skip_invalid: bool
     part: int  # this child produces the chunks number part, part + parts, …
     parts: int
+    preload: bool  # load what the file refers to first, then say "ready"
 
 
 async def batches_from_workers(
-    engine: AsyncEngine, path: Path, name: str, *, skip_invalid: bool, parts: int
+    engine: AsyncEngine,
+    path: Path,
+    name: str,
+    *,
+    skip_invalid: bool,
+    parts: int,
+    on_preloaded: Callable[[], None] | None = None,
 ) -> AsyncGenerator[Batch, None]:
     """The batches of one file, produced by `parts` child processes taking turns, chunk by
-    chunk, and handed on in the file's order."""
+    chunk, and handed on in the file's order. `on_preloaded`: as in
+    server.ingest.produce.batches, called once every child has preloaded."""
     url = engine.url.render_as_string(hide_password=False)
+    preload = on_preloaded is not None
     children: list[asyncio.subprocess.Process] = []
     try:
         for part in range(parts):
-            children.append(await _start(Job(url, path, name, skip_invalid, part, parts)))
+            children.append(await _start(Job(url, path, name, skip_invalid, part, parts, preload)))
+        if on_preloaded is not None:
+            for child in children:
+                kind, payload = await _receive(child, name)
+                if kind == "error":
+                    raise UserError(payload)
+                assert kind == "ready", kind
+            on_preloaded()
         turn = 0
         while True:
             kind, payload = await _receive(children[turn % parts], name)
@@ -99,7 +116,8 @@ async def _start(job: Job) -> asyncio.subprocess.Process:
 
 
 async def _receive(process: asyncio.subprocess.Process, name: str) -> tuple[str, Any]:
-    """The child's next message: ("batch", Batch), ("error", message) or ("done", None)."""
+    """The child's next message: ("batch", Batch), ("error", message), ("done", None) or
+    ("ready", None)."""
     assert process.stdout is not None
     try:
         size = _LENGTH.unpack(await process.stdout.readexactly(_LENGTH.size))[0]
@@ -115,13 +133,14 @@ async def _produce(job: Job, out: IO[bytes]) -> None:
     try:
         reader = CsvReader(job.path, import_file(job.name))
         try:
-            async with engine.connect() as connection:
+            async with reading(engine) as connection:
                 source = batches(
                     connection,
                     reader,
                     skip_invalid=job.skip_invalid,
                     part=job.part,
                     parts=job.parts,
+                    on_preloaded=(lambda: _send(out, "ready", None)) if job.preload else None,
                 )
                 async for batch in source:
                     _send(out, "batch", batch)

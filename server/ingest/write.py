@@ -34,9 +34,12 @@ class Writer(Protocol):
 
     # Derived columns the writer computes itself for the rows it writes (the cascade need not).
     computed: frozenset[str]
-    # Whether `finish` takes locks that readers of other tables wait on until the commit
-    # (PostgreSQL's drops of foreign keys): the next file is read ahead only once it is done.
-    locks_on_finish: bool
+
+    @property
+    def locks_on_finish(self) -> bool:
+        """Whether `finish` takes locks that readers of other tables wait on until the commit
+        (PostgreSQL's drops of foreign keys): the next file's reading preloads before it."""
+        ...
 
     async def write(self, connection: AsyncConnection, rows: Sequence[Record]) -> list[Change]:
         """Write a batch; returns its rows that are new or changed, with the rows before."""
