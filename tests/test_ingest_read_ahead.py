@@ -21,10 +21,18 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from server.ingest import bulk, fresh_postgres, import_directory, prefetch, replies, unchanged
+from server.ingest import (
+    _FilesAhead,
+    bulk,
+    fresh_postgres,
+    import_directory,
+    prefetch,
+    replies,
+    unchanged,
+)
 from server.ingest.cascade import DEPENDENTS
-from server.ingest.files import FILES
-from server.ingest.lookups import CONVERSATION_COLUMNS
+from server.ingest.files import BY_ENTITY, FILES
+from server.ingest.lookups import CONVERSATION_COLUMNS, Lookups
 from server.ingest.prefetch import ReadAhead, can_read_during
 from server.ingest.produce import Batch
 from server.ingest.validate import Validator
@@ -254,3 +262,36 @@ def _never() -> None:
 
 async def _yield() -> None:
     await asyncio.sleep(0)
+
+
+async def test_a_finish_that_locks_waits_for_a_preload_only_so_long(
+    engine: AsyncEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reading that does not preload in time (held up by a lock, say) does not hold the
+    import up: the finish goes on, and the reading reads once the file commits."""
+    first_data(random.Random(5)).write(tmp_path / "first")
+    events: list[str] = []
+    preload = Lookups.preload
+
+    async def slow_preload(lookups: Lookups, connection: Any, entities: Any) -> None:
+        await asyncio.sleep(1)
+        if entities == BY_ENTITY["ratings"].references:
+            events.append("ratings preloaded")
+        await preload(lookups, connection, entities)
+
+    written = _FilesAhead.written
+
+    async def noting(ahead: _FilesAhead, position: int, unfinished: Any, locking: bool) -> None:
+        await written(ahead, position, unfinished, locking)
+        if "messages" in unfinished:
+            events.append(f"messages finishing, {'locking' if locking else 'not locking'}")
+
+    monkeypatch.setattr(prefetch, "PRELOAD_WAIT", 0.05)
+    monkeypatch.setattr(fresh_postgres, "REBUILD_ROWS", 0)
+    monkeypatch.setattr(Lookups, "preload", slow_preload)
+    monkeypatch.setattr(_FilesAhead, "written", noting)
+    assert await import_directory(engine, tmp_path / "first", progress=False)
+    if engine.dialect.name == "sqlite":  # nothing to wait for
+        assert events == ["messages finishing, not locking"]
+    else:
+        assert events == ["messages finishing, locking", "ratings preloaded"]

@@ -34,6 +34,9 @@ from server.ingest.produce import Batch
 
 # Rows read ahead at most, before the reading waits for the writer: a few hundred MB of records.
 AHEAD_ROWS = 300_000
+# Seconds a finish that locks waits for the next file's reading to preload (starting two worker
+# processes and loading the peer data's conversations take 2-3 s).
+PRELOAD_WAIT = 60.0
 
 Source = AsyncGenerator[Batch, None]
 
@@ -76,12 +79,16 @@ class ReadAhead:
             self._rows += len(batch.rows)
 
     async def preloaded(self) -> None:
-        """Return once the reading has preloaded (when it does), or has stopped."""
+        """Return once the reading has preloaded (when it does), has stopped, or has taken
+        PRELOAD_WAIT seconds: a reading held up (by a lock of the very transaction that waits
+        for it, say) must not hold the import up; it then reads once that commits."""
         if self._preloaded is None:
             return
         waiting = asyncio.ensure_future(self._preloaded.wait())
         try:
-            await asyncio.wait({waiting, self._task}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(
+                {waiting, self._task}, timeout=PRELOAD_WAIT, return_when=asyncio.FIRST_COMPLETED
+            )
         finally:
             waiting.cancel()
 
