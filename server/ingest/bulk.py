@@ -5,7 +5,8 @@
   in (one sorted build instead of millions of random inserts). The drop and the rebuild are in
   the file's transaction, so an interrupted import leaves the indexes as they were.
 - PostgreSQL: a table that is empty when its file starts is loaded in bulk
-  (server.ingest.fresh_postgres).
+  (server.ingest.fresh_postgres), its secondary indexes set aside meanwhile (`indexes_set_aside`),
+  as are the conversations' while a first load of messages writes their reply counts.
 - Both: statistics refreshed (ANALYZE) for the tables a file changed substantially
   (`worth_analysing`), inside its transaction, so the first reports after an import are planned
   for the data they read.
@@ -13,7 +14,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Table, literal, select
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import Table, literal, select, text
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -89,6 +93,33 @@ class DeferredIndexes:
         for definition in self._definitions:
             await connection.exec_driver_sql(definition)
         self._definitions.clear()
+
+
+# PostgreSQL: a table's indexes that no constraint owns (a primary key or unique constraint stays:
+# upserts rely on it).
+_SECONDARY_INDEXES = text("""
+SELECT i.indexname, i.indexdef FROM pg_indexes AS i
+WHERE i.schemaname = current_schema() AND i.tablename = :name
+  AND NOT EXISTS (
+      SELECT 1 FROM pg_constraint AS c
+      WHERE c.conindid = (quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass
+  )
+ORDER BY i.indexname
+""")
+
+
+@asynccontextmanager
+async def indexes_set_aside(connection: AsyncConnection, name: str) -> AsyncIterator[None]:
+    """PostgreSQL: the table's secondary indexes dropped, then built again (one sorted build
+    each instead of an index entry per row written). In the transaction, which holds the table
+    exclusively until it commits."""
+    assert connection.dialect.name == "postgresql"
+    indexes = (await connection.execute(_SECONDARY_INDEXES, {"name": name})).all()
+    for index, _ in indexes:
+        await connection.exec_driver_sql(f'DROP INDEX "{index}"')
+    yield
+    for _, definition in indexes:
+        await connection.exec_driver_sql(definition)
 
 
 def worth_analysing(changed: int, rows: int) -> bool:

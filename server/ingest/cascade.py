@@ -23,7 +23,7 @@ from server.ingest.replies import refresh_replies
 from server.ingest.rollup_changes import RollupChanges
 from server.ingest.row_hashes import COLUMN as SOURCE_HASH
 from server.ingest.stages import refresh_stage_intervals
-from server.ingest.write import Change, write_changes
+from server.ingest.write import Change, Writer, write_changes
 
 Key = tuple[str, str]
 
@@ -60,12 +60,11 @@ _STAGE_INPUTS = frozenset({"conversation_id", "pipeline", "stage", "entered_at"}
 class Cascade:
     """What the changes written in one transaction invalidate, until settled."""
 
-    def __init__(
-        self, *, timezones: Mapping[str, str], computed: frozenset[str] = frozenset()
-    ) -> None:
-        """`timezones`: each account's time zone (server.ingest.rollup_changes); `computed`:
-        derived columns the file's writer computed for the rows it wrote."""
-        self._responses_known = "response_seconds" in computed
+    def __init__(self, *, timezones: Mapping[str, str], writer: Writer) -> None:
+        """`timezones`: each account's time zone (server.ingest.rollup_changes); `writer`: the
+        file's, which says what it computed and what its finish locks."""
+        self._responses_known = "response_seconds" in writer.computed
+        self._writer = writer
         self._pending: dict[tuple[str, Dependent], set[Key]] = defaultdict(set)
         self._replies: set[Key] = set()
         self._stages: set[Key] = set()
@@ -98,7 +97,12 @@ class Cascade:
                 keys = self._pending.pop((parent, dependent), set())
                 if keys:
                     await self._rederive(connection, dependent, keys)
-        await refresh_replies(connection, self._replies, responses=not self._responses_known)
+        await refresh_replies(
+            connection,
+            self._replies,
+            responses=not self._responses_known,
+            locked="conversations" in self._writer.locks_on_finish,
+        )
         await refresh_stage_intervals(connection, self._stages)
         self._replies.clear()
         self._stages.clear()

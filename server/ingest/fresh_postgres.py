@@ -22,22 +22,12 @@ from operator import itemgetter
 from sqlalchemy import Table, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.ingest.bulk import indexes_set_aside
 from server.ingest.files import Record
 from server.ingest.replies import with_response_seconds
 from server.ingest.write_common import Change
 from server.ingest.write_postgres import copy_rows, insert_from
 
-# The table's indexes that no constraint owns (a primary key or unique constraint stays: it is
-# what the INSERT relies on), and its foreign keys.
-_INDEXES = text("""
-SELECT i.indexname, i.indexdef FROM pg_indexes AS i
-WHERE i.schemaname = current_schema() AND i.tablename = :name
-  AND NOT EXISTS (
-      SELECT 1 FROM pg_constraint AS c
-      WHERE c.conindid = (quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass
-  )
-ORDER BY i.indexname
-""")
 _FOREIGN_KEYS = text("""
 SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
 WHERE conrelid = (quote_ident(current_schema()) || '.' || quote_ident(:name))::regclass
@@ -84,8 +74,11 @@ class FreshTable:
         return [(None, row) for row in rows]
 
     @property
-    def locks_on_finish(self) -> bool:
-        return self._staged >= REBUILD_ROWS  # the drops of foreign keys
+    def locks_on_finish(self) -> frozenset[str]:
+        """The tables the drops of foreign keys lock."""
+        if self._staged < REBUILD_ROWS:
+            return frozenset()
+        return frozenset(key.column.table.name for key in self._table.foreign_keys)
 
     async def finish(self, connection: AsyncConnection) -> None:
         """Write the staged rows into the table, its indexes and keys set aside meanwhile."""
@@ -95,15 +88,11 @@ class FreshTable:
             await connection.exec_driver_sql(self._insert())
             return
         name = self._table.name
-        indexes = (await connection.execute(_INDEXES, {"name": name})).all()
         keys = (await connection.execute(_FOREIGN_KEYS, {"name": name})).all()
         for key, _ in keys:
             await connection.exec_driver_sql(f'ALTER TABLE "{name}" DROP CONSTRAINT "{key}"')
-        for index, _ in indexes:
-            await connection.exec_driver_sql(f'DROP INDEX "{index}"')
-        await connection.exec_driver_sql(self._insert())
-        for _, definition in indexes:
-            await connection.exec_driver_sql(definition)
+        async with indexes_set_aside(connection, name):
+            await connection.exec_driver_sql(self._insert())
         for key, definition in keys:
             await connection.exec_driver_sql(
                 f'ALTER TABLE "{name}" ADD CONSTRAINT "{key}" {definition}'

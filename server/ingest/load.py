@@ -159,7 +159,7 @@ async def _write(
     """Write the batches, then what they invalidate; False when the file is not to be kept
     (an invalid row without --skip-invalid, which is when there are no `rejects`)."""
     writer = await open_writer(connection, spec.table, empty=start.empty)
-    cascade = Cascade(timezones=await account_timezones(connection), computed=writer.computed)
+    cascade = Cascade(timezones=await account_timezones(connection), writer=writer)
 
     async def write(rows: list[Record]) -> None:
         changes = await writer.write(connection, rows)
@@ -185,7 +185,7 @@ async def _write(
     if on_written is not None:
         # The next file is read while this one finishes (SQLite, peer data: the import took
         # 72.1 s and 72.9 s, against 75.9 s and 76.3 s reading after the index builds).
-        await on_written(writer.locks_on_finish)
+        await on_written(bool(writer.locks_on_finish))
     await writer.finish(connection)
     bar.stage("deriving")
     await cascade.settle(connection)

@@ -11,11 +11,13 @@ thread order. Only rows whose values differ are updated, so a re-import writes n
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import nullcontext
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.db.types import MICROS
+from server.ingest.bulk import indexes_set_aside
 from server.ingest.keyset import Key, key_table
 
 # Time order; at equal instants the customer's message first, as a reply cannot precede what it
@@ -24,6 +26,9 @@ from server.ingest.keyset import Key, key_table
 # conversation, created_at) serves most of it.
 _SQLITE_THREAD_ORDER = "m.created_at, CASE WHEN m.author_type = 'customer' THEN 0 ELSE 1 END, m.id"
 _THREAD_ORDER = f'{_SQLITE_THREAD_ORDER} COLLATE "C"'
+# PostgreSQL: from this share of the conversations on, when they are locked already, their
+# secondary indexes are set aside while their reply counts are written.
+SET_ASIDE_SHARE = 0.5
 
 # Each message's segment: the human replies before it in its conversation's thread.
 _SEGMENT = f"""coalesce(sum(CASE WHEN m.is_human_reply THEN 1 ELSE 0 END) OVER (
@@ -82,10 +87,15 @@ def with_response_seconds(staging: str, names: Iterable[str]) -> str:
 
 
 async def refresh_replies(
-    connection: AsyncConnection, keys: Iterable[Key], *, responses: bool = True
+    connection: AsyncConnection,
+    keys: Iterable[Key],
+    *,
+    responses: bool = True,
+    locked: bool = False,
 ) -> None:
     """Recompute the reply stats of these conversations from all their stored messages; with
-    `responses` False, only the conversations' (their messages' response seconds are known)."""
+    `responses` False, only the conversations' (their messages' response seconds are known).
+    `locked`: the transaction holds the conversations exclusively already."""
     keys = set(keys)
     if not keys:
         return
@@ -94,8 +104,17 @@ async def refresh_replies(
         await _refresh_in_one_pass(connection, table, responses=responses)
         return
     statements = (_MESSAGES, _CONVERSATIONS) if responses else (_CONVERSATIONS,)
-    for statement in statements:
-        await connection.exec_driver_sql(statement.format(keys=table))
+    # Most conversations updated (a first load of messages): their secondary indexes are built
+    # again afterwards instead of taking an entry per row, which no reader can see meanwhile
+    # (peer data: the UPDATE took 4.8 s and the builds 1.2 s, against 9-10 s with them).
+    aside = locked and len(keys) >= SET_ASIDE_SHARE * await _count(connection, "conversations")
+    async with indexes_set_aside(connection, "conversations") if aside else nullcontext():
+        for statement in statements:
+            await connection.exec_driver_sql(statement.format(keys=table))
+
+
+async def _count(connection: AsyncConnection, name: str) -> int:
+    return (await connection.exec_driver_sql(f'SELECT count(*) FROM "{name}"')).scalar_one()
 
 
 # SQLite: the messages of the conversations to refresh, in thread order; then their conversations.

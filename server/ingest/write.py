@@ -36,9 +36,10 @@ class Writer(Protocol):
     computed: frozenset[str]
 
     @property
-    def locks_on_finish(self) -> bool:
-        """Whether `finish` takes locks that readers of other tables wait on until the commit
-        (PostgreSQL's drops of foreign keys): the next file's reading preloads before it."""
+    def locks_on_finish(self) -> frozenset[str]:
+        """The other tables `finish` locks exclusively until the commit (PostgreSQL's drops of
+        foreign keys lock the tables they reference): the next file's reading preloads before
+        it, and what is left of the transaction may set their indexes aside."""
         ...
 
     async def write(self, connection: AsyncConnection, rows: Sequence[Record]) -> list[Change]:
@@ -66,7 +67,7 @@ class Upserts:
     computed: frozenset[str] = frozenset()
     # Rebuilding SQLite's deferred indexes of its own table: readers of other tables read the
     # last commit, and wait for nothing.
-    locks_on_finish = False
+    locks_on_finish: frozenset[str] = frozenset()
 
     def __init__(self, table: Table) -> None:
         self._table = table
