@@ -6,7 +6,7 @@ the conversation's close) - when it first entered it, whatever happened between 
 In set-based SQL over the conversations to refresh: the intervals they should have are computed
 into a temporary table (window functions over their stage changes in time order), then the
 stored ones that are no longer wanted are deleted and those that differ are upserted, so a
-re-import writes nothing.
+re-import writes nothing; into an empty table (a first load), simply inserted.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.db.tables import stage_intervals
 from server.db.types import MICROS
+from server.ingest.bulk import is_empty
 from server.ingest.keyset import Key, key_table
 
 _DESIRED = "ingest_desired_intervals"
@@ -56,6 +57,7 @@ WHERE (account_id, conversation_id) IN (SELECT k.account_id, k.id FROM {{keys}} 
     WHERE {" AND ".join(f"d.{name} = stage_intervals.{name}" for name in _KEY)}
 )
 """
+_INSERT = f"INSERT INTO stage_intervals ({_COLUMNS}) SELECT {_COLUMNS} FROM {_DESIRED}"
 # SQLite needs the WHERE to tell the upsert's ON CONFLICT from a join constraint.
 _UPSERT = f"""
 INSERT INTO stage_intervals ({_COLUMNS})
@@ -78,6 +80,11 @@ async def refresh_stage_intervals(connection: AsyncConnection, keys: Iterable[Ke
     await connection.exec_driver_sql(f"DROP TABLE IF EXISTS {_DESIRED}")
     drop = "ON COMMIT DROP" if postgres else ""
     await connection.exec_driver_sql(f"CREATE TEMPORARY TABLE {_DESIRED} {drop} AS {select}")
+    if await is_empty(connection, stage_intervals):
+        # Nothing stored to delete or compare with (a first load): a plain INSERT, without the
+        # upsert's conflict check per row (peer data, PostgreSQL: 1.9 s against 3.5 s).
+        await connection.exec_driver_sql(_INSERT)
+        return
     # SQLite probes the desired rows once per stored interval in the DELETE: by their key, not
     # by a scan (a 1% change of the peer data's stage changes: 3.9 s → 0.01 s).
     await connection.exec_driver_sql(
