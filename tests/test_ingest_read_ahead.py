@@ -102,14 +102,16 @@ async def test_the_next_file_is_read_while_one_finishes_without_waiting_for_its_
     time out)."""
     first_data(random.Random(5)).write(tmp_path / "first")
     events: list[str] = []
+    looked_at = asyncio.Event()  # the ratings
     finished = asyncio.Event()  # the messages' indexes built, or their first key dropped
     read_whole = asyncio.Event()  # the file after the ratings looked at
 
     def before(_c: object, _cursor: object, sql: str, params: object, *_: object) -> None:
-        looked_at = "imported_files" in sql
-        if looked_at and "ratings.csv" in repr(params) and "ratings looked at" not in events:
+        imported_files = "imported_files" in sql
+        if imported_files and "ratings.csv" in repr(params) and not looked_at.is_set():
             events.append("ratings looked at")
-        if looked_at and "stage_changes.csv" in repr(params):
+            looked_at.set()
+        if imported_files and "stage_changes.csv" in repr(params):
             read_whole.set()
 
     def after(_c: object, _cursor: object, sql: str, *_: object) -> None:
@@ -121,6 +123,8 @@ async def test_the_next_file_is_read_while_one_finishes_without_waiting_for_its_
 
     async def rebuild_and_note(indexes: bulk.DeferredIndexes, connection: Any) -> None:
         messages = any(" ON messages " in sql for sql in indexes._definitions)
+        if messages:  # the reading has started already: this would time out otherwise
+            await asyncio.wait_for(looked_at.wait(), timeout=30)
         await rebuild(indexes, connection)
         if messages:
             events.append("messages' indexes built")
