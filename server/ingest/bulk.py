@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlalchemy import Table, literal, select, text
+from sqlalchemy import Table, func, literal, select, text
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -50,6 +50,10 @@ async def prepare(connection: AsyncConnection) -> None:
 async def is_empty(connection: AsyncConnection, table: Table) -> bool:
     stored = await connection.execute(select(literal(1)).select_from(table).limit(1))
     return stored.first() is None
+
+
+async def row_count(connection: AsyncConnection, table: Table) -> int:
+    return await connection.scalar(select(func.count()).select_from(table)) or 0
 
 
 # PostgreSQL memory for one import transaction's sorts and hashes (window functions over a

@@ -76,15 +76,20 @@ class FreshTable:
     @property
     def locks_on_finish(self) -> frozenset[str]:
         """The tables the drops of foreign keys lock."""
-        if self._staged < REBUILD_ROWS:
+        if not self._sets_aside:
             return frozenset()
         return frozenset(key.column.table.name for key in self._table.foreign_keys)
+
+    @property
+    def _sets_aside(self) -> bool:
+        """Whether `finish` sets the indexes and keys aside around its INSERT."""
+        return self._staged >= REBUILD_ROWS
 
     async def finish(self, connection: AsyncConnection) -> None:
         """Write the staged rows into the table, its indexes and keys set aside meanwhile."""
         if self._names is None:
             return
-        if self._staged < REBUILD_ROWS:
+        if not self._sets_aside:
             await connection.exec_driver_sql(self._insert())
             return
         name = self._table.name

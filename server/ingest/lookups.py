@@ -15,6 +15,7 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.db import tables
+from server.ingest.bulk import row_count
 from server.ingest.query import plain, select_by_keys
 
 # Key values come from records and rows (strings, in every table here), hence object.
@@ -90,7 +91,7 @@ class Lookup:
     async def preload(self, connection: AsyncConnection) -> None:
         """Load every row of the table, when they fit in the cache: the lookup then answers
         without another query (until `trim` forgets them)."""
-        size = await connection.scalar(select(func.count()).select_from(self._table)) or 0
+        size = await row_count(connection, self._table)
         if len(self._rows) + len(self._absent) + size <= _CACHE_LIMIT:
             self._keep(await connection.execute(select(*map(plain, self._columns))))
             self._whole_table = True

@@ -16,8 +16,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.db.tables import conversations
 from server.db.types import MICROS
-from server.ingest.bulk import indexes_set_aside
+from server.ingest.bulk import indexes_set_aside, row_count
 from server.ingest.keyset import Key, key_table
 
 # Time order; at equal instants the customer's message first, as a reply cannot precede what it
@@ -107,14 +108,10 @@ async def refresh_replies(
     # Most conversations updated (a first load of messages): their secondary indexes are built
     # again afterwards instead of taking an entry per row, which no reader can see meanwhile
     # (peer data: the UPDATE took 4.8 s and the builds 1.2 s, against 9-10 s with them).
-    aside = locked and len(keys) >= SET_ASIDE_SHARE * await _count(connection, "conversations")
+    aside = locked and len(keys) >= SET_ASIDE_SHARE * await row_count(connection, conversations)
     async with indexes_set_aside(connection, "conversations") if aside else nullcontext():
         for statement in statements:
             await connection.exec_driver_sql(statement.format(keys=table))
-
-
-async def _count(connection: AsyncConnection, name: str) -> int:
-    return (await connection.exec_driver_sql(f'SELECT count(*) FROM "{name}"')).scalar_one()
 
 
 # SQLite: the messages of the conversations to refresh, in thread order; then their conversations.
