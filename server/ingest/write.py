@@ -8,16 +8,15 @@ chunk, in process) and writes with executemany; PostgreSQL stages and compares i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
-from operator import itemgetter
 from typing import Protocol
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Table, select
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.ingest import bulk, write_postgres
+from server.ingest import bulk, sqlite_params, write_postgres
 from server.ingest.files import Record
 from server.ingest.fresh_postgres import FreshTable
 from server.ingest.query import chunks, select_by_keys
@@ -134,38 +133,40 @@ async def write_changes(
 async def _upsert(connection: AsyncConnection, table: Table, rows: Sequence[Record]) -> None:
     """SQLite: one compiled INSERT … ON CONFLICT run as executemany over plain tuples, the
     row's values then its missing columns' defaults (values go unprocessed: rows already hold
-    stored values, Timestamps as integer microseconds)."""
-    sql, order, constants = _sqlite_upsert(table, tuple(rows[0]))
-    values = itemgetter(*order)  # rows hold a key and a value at least: tuples
+    stored values, Timestamps as integer microseconds), NULLs and booleans bound as numbers
+    (server.ingest.sqlite_params)."""
+    sql, params = _sqlite_upsert(table, tuple(rows[0]))
     for chunk in chunks(rows, WRITE_CHUNK):
-        await connection.exec_driver_sql(sql, [values(row) + constants for row in chunk])
+        await connection.exec_driver_sql(sql, [params(row) for row in chunk])
 
 
 @cache
 def _sqlite_upsert(
     table: Table, names: tuple[str, ...]
-) -> tuple[str, tuple[str, ...], tuple[object, ...]]:
-    """(SQL, the row's columns in parameter order, the defaults that follow them)."""
+) -> tuple[str, Callable[[Record], sqlite_params.Params]]:
+    """(SQL, record -> its parameters). Written out, not compiled: the parameters' order is the
+    one `row_params` builds (SQLAlchemy would put them in the table's order)."""
     missing = defaulted(table, names)
-    statement = sqlite.insert(table).values(
-        {name: bindparam(f"{_ROW}{name}") for name in (*names, *missing)}
-    )
+    plain, maybe = sqlite_params.mapped_last(table, names)
+    columns = (*plain, *maybe, *missing)
     keys = key_names(table)
-    updated = {name: statement.excluded[name] for name in names if name not in keys}
-    if updated:
-        statement = statement.on_conflict_do_update(index_elements=keys, set_=updated)
-    else:
-        statement = statement.on_conflict_do_nothing(index_elements=keys)
-    compiled = statement.compile(dialect=sqlite.dialect())
-    assert compiled.positiontup is not None
-    order = tuple(name.removeprefix(_ROW) for name in compiled.positiontup)
-    given = tuple(name for name in order if name in names)
-    # Tables declare defaulted columns last (a conversation's reply counts), so one tuple
-    # concatenation per row completes its parameters.
-    assert order == (*given, *(n for n in order if n not in names)), "defaulted columns last"
-    constants = tuple(scalar_default(table, name) for name in order[len(given) :])
-    return str(compiled), given, constants
+    updated = [name for name in names if name not in keys]
+    conflict = f"ON CONFLICT ({', '.join(_quoted(keys))}) DO " + (
+        "UPDATE SET " + ", ".join(f"{q} = excluded.{q}" for q in _quoted(updated))
+        if updated
+        else "NOTHING"
+    )
+    sql = (
+        f"INSERT INTO {_quoted([table.name])[0]} ({', '.join(_quoted(columns))}) "
+        f"VALUES ({', '.join('?' * len(columns))}) {conflict}"
+    )
+    constants = sqlite_params.bindable([scalar_default(table, name) for name in missing])
+    return sql, sqlite_params.row_params(plain, maybe, constants)
 
 
-# SQLAlchemy keeps the column names for parameters of its own.
-_ROW = "row_"
+def _quoted(names: Sequence[str]) -> list[str]:
+    """Quoted where SQLAlchemy would quote them (a reserved word, say)."""
+    return [_PREPARER.quote(name) for name in names]
+
+
+_PREPARER = sqlite.dialect().identifier_preparer
