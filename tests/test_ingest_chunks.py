@@ -1,4 +1,4 @@
-"""Chunks are validated column by column when every row is valid (Validator.parse_chunk), and row
+"""Chunks are validated column by column when every row is valid (Validator.check_chunk), and row
 by row otherwise: either way the rows, their records (keys in the same order) and their problems
 are exactly those of parsing each row on its own, and so are the claims later chunks are checked
 against. The reference here is `Validator.parse` called row by row, the exact path."""
@@ -65,7 +65,7 @@ def test_a_valid_chunk_gives_the_records_of_each_row() -> None:
         conversation(2, assignee_id="", theme="returns", closed_at="", status="open"),
         *(conversation(index) for index in range(3, 12)),
     )
-    fast = Validator(CONVERSATIONS, HEADER).parse_chunk(lines)
+    fast = Validator(CONVERSATIONS, HEADER).check_chunk(lines).as_rows(lines)
     assert_same(fast, row_by_row(Validator(CONVERSATIONS, HEADER), lines))
     first = fast[0].record
     # Hand-computed: 00:30 at +01:00 is 23:30 UTC the day before, in microseconds since 1970.
@@ -88,14 +88,14 @@ def test_a_valid_chunk_gives_the_records_of_each_row() -> None:
 )
 def test_an_invalid_row_makes_the_chunk_be_read_row_by_row(change: dict[str, str]) -> None:
     lines = chunk(*(conversation(index) for index in range(1, 6)), conversation(6, **change))
-    fast = Validator(CONVERSATIONS, HEADER).parse_chunk(lines)
+    fast = Validator(CONVERSATIONS, HEADER).check_chunk(lines).as_rows(lines)
     assert_same(fast, row_by_row(Validator(CONVERSATIONS, HEADER), lines))
     assert [bool(row.problems) for row in fast] == [False] * 5 + [True]
 
 
 def test_a_row_of_the_wrong_width_is_read_row_by_row() -> None:
     lines = chunk(conversation(1), conversation(2)[:-1])
-    fast = Validator(CONVERSATIONS, HEADER).parse_chunk(lines)
+    fast = Validator(CONVERSATIONS, HEADER).check_chunk(lines).as_rows(lines)
     assert_same(fast, row_by_row(Validator(CONVERSATIONS, HEADER), lines))
     assert fast[1].problems == [("row", "has 12 fields, the header has 13")]
 
@@ -106,7 +106,7 @@ def test_a_file_without_optional_columns_keeps_the_key_order() -> None:
         (line, [cell for name, cell in zip(HEADER, cells, strict=True) if name in header])
         for line, cells in chunk(*(conversation(index) for index in range(1, 4)))
     ]
-    fast = Validator(CONVERSATIONS, header).parse_chunk(lines)
+    fast = Validator(CONVERSATIONS, header).check_chunk(lines).as_rows(lines)
     assert_same(fast, row_by_row(Validator(CONVERSATIONS, header), lines))
     assert fast[0].record["theme"] is None
 
@@ -115,15 +115,15 @@ def test_later_chunks_see_what_a_valid_chunk_claimed() -> None:
     first = chunk(*(conversation(index) for index in range(1, 4)))
     second = chunk(conversation(9, id="c2"), conversation(10, number="103"), first_line=5)
     fast = Validator(CONVERSATIONS, HEADER)
-    fast.parse_chunk(first)
+    fast.check_chunk(first).as_rows(first)
     slow = Validator(CONVERSATIONS, HEADER)
     row_by_row(slow, first)
-    assert_same(fast.parse_chunk(second), row_by_row(slow, second))
+    assert_same(fast.check_chunk(second).as_rows(second), row_by_row(slow, second))
     assert [row.problems for row in row_by_row(Validator(CONVERSATIONS, HEADER), second)] == [
         [],
         [],
     ]  # on their own the two rows are valid: the problems come from the claims
-    assert [row.problems for row in fast.parse_chunk(second)][0] == [
+    assert [row.problems for row in fast.check_chunk(second).as_rows(second)][0] == [
         ("id", "id 'c2' is also on line 3")
     ]
 
@@ -148,4 +148,4 @@ def test_claiming_a_chunk_claims_what_each_row_claims(change: dict[str, str]) ->
     slow = Validator(CONVERSATIONS, HEADER)
     for line, cells in claimed:
         slow.claim(line, cells)
-    assert_same(fast.parse_chunk(later), row_by_row(slow, later))
+    assert_same(fast.check_chunk(later).as_rows(later), row_by_row(slow, later))

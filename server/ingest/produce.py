@@ -21,7 +21,7 @@ from server.ingest.files import Record
 from server.ingest.lookups import Lookups
 from server.ingest.read import CsvReader
 from server.ingest.row_hashes import RowHashes
-from server.ingest.validate import Row, Validator
+from server.ingest.validate import Checked, Line, Row, Validator
 
 # Rows validated and derived together: one round of batched queries per chunk.
 CHUNK_ROWS = 5000
@@ -83,20 +83,42 @@ async def batches(
             validator.claim_chunk(chunk)
             continue
         if hashes is None:
-            rows, skipped = validator.parse_chunk(chunk), 0
+            checked = validator.check_chunk(chunk)
         else:
-            rows, skipped = await hashes.validate(connection, validator, chunk)
-        _refuse_nul(validator, rows, nul_rows)
-        await validator.check_database(connection, lookups, rows)
-        valid = [row.record for row in rows if not row.problems]
-        rejected = [(row.line, row.cells, row.problems) for row in rows if row.problems]
+            checked = await hashes.validate(connection, validator, chunk)
+        valid, rejected = await _checked(connection, lookups, validator, chunk, checked, nul_rows)
         failed = failed or bool(rejected)
         # Without skip_invalid one bad row dooms the file: the rest is only validated.
         writing = skip_invalid or not failed
         if writing:
             await derive(connection, lookups, spec.entity, valid)
         lookups.trim()
-        yield Batch(reader.bytes_read, len(valid) + skipped, valid if writing else [], rejected)
+        valid_rows = len(valid) + checked.skipped
+        yield Batch(reader.bytes_read, valid_rows, valid if writing else [], rejected)
+
+
+async def _checked(
+    connection: AsyncConnection,
+    lookups: Lookups,
+    validator: Validator,
+    chunk: list[Line],
+    checked: Checked,
+    nul_rows: list[int],
+) -> tuple[list[Record], list[Rejected]]:
+    """The chunk's valid records and its rejected rows, once the database has checked them.
+    Valid records stay bare unless a row holds a NUL or the database disagrees."""
+    records = checked.records
+    if (
+        records is not None
+        and not nul_rows
+        and await validator.database_agrees(connection, lookups, records)
+    ):
+        return records, []
+    rows = checked.as_rows(chunk)
+    _refuse_nul(validator, rows, nul_rows)
+    await validator.check_database(connection, lookups, rows)
+    valid = [row.record for row in rows if not row.problems]
+    return valid, [(row.line, row.cells, row.problems) for row in rows if row.problems]
 
 
 def _refuse_nul(validator: Validator, rows: list[Row], lines: list[int]) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.ingest.files import CsvFile
 from server.ingest.unchanged import declaration, importer
-from server.ingest.validate import Line, Row, Validator
+from server.ingest.validate import Checked, Line, Validator
 
 COLUMN = "source_hash"
 
@@ -63,15 +63,20 @@ class RowHashes:
 
     async def validate(
         self, connection: AsyncConnection, validator: Validator, chunk: Sequence[Line]
-    ) -> tuple[list[Row], int]:
+    ) -> Checked:
         """The chunk's rows that are not skipped, validated, each valid one's record with its
         digest; and how many rows were skipped as unchanged."""
         digests = [self.digest(cells) for _, cells in chunk]
         unchanged = await self._unchanged(connection, chunk, digests)
         if all(unchanged) and validator.claim_new(chunk):  # the common case of a re-import
-            return [], len(chunk)
-        if not any(unchanged):
-            rows, kept, skipped = validator.parse_chunk(chunk), digests, 0
+            return Checked(None, [], len(chunk))
+        if not any(unchanged):  # the common case of a first import
+            checked = validator.check_chunk(chunk)
+            if checked.records is not None:
+                for record, digest in zip(checked.records, digests, strict=True):
+                    record[COLUMN] = digest
+                return checked
+            rows, kept, skipped = checked.rows, digests, 0
         else:
             rows, kept, skipped = [], [], 0
             for (line, cells), digest, same in zip(chunk, digests, unchanged, strict=True):
@@ -83,7 +88,7 @@ class RowHashes:
         for row, digest in zip(rows, kept, strict=True):
             if not row.problems:
                 row.record[COLUMN] = digest
-        return rows, skipped
+        return Checked(None, rows, skipped)
 
     async def _unchanged(
         self, connection: AsyncConnection, chunk: Sequence[Line], digests: list[int]
@@ -94,9 +99,12 @@ class RowHashes:
         keys = [
             (cells[account_at], cells[id_at]) if len(cells) == width else None for _, cells in chunk
         ]
-        for account in {key[0] for key in keys if key is not None} - self._stored.keys():
+        accounts = {key[0] for key in keys if key is not None}
+        for account in accounts - self._stored.keys():
             await self._load(connection, account)
         stored = self._stored
+        if not any(stored[account] for account in accounts):  # a first import: nothing stored
+            return [False] * len(keys)
         return [
             key is not None and stored[key[0]].get(key[1]) == digest
             for key, digest in zip(keys, digests, strict=True)

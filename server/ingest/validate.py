@@ -37,6 +37,26 @@ class Row:
     problems: list[tuple[str, str]] = field(default_factory=list)  # (column, message)
 
 
+@dataclass(slots=True)
+class Checked:
+    """A chunk as validated: either the records of every row, all valid as far as the rows
+    can tell (bare records: a Row per row cost a sixth of a reader's time), or the rows with
+    their problems; and how many of its rows were skipped as unchanged (row_hashes)."""
+
+    records: list[Record] | None
+    rows: list[Row]
+    skipped: int = 0
+
+    def as_rows(self, chunk: Sequence[Line]) -> list[Row]:
+        """The rows, to be checked further row by row."""
+        if self.records is None:
+            return self.rows
+        return [
+            Row(line, cells, record)
+            for (line, cells), record in zip(chunk, self.records, strict=True)
+        ]
+
+
 class Validator:
     """Validates the rows of one file, remembering what earlier rows of the file claimed."""
 
@@ -103,14 +123,14 @@ class Validator:
         self._check_duplicate(row)
         return row
 
-    def parse_chunk(self, chunk: Sequence[Line]) -> list[Row]:
+    def check_chunk(self, chunk: Sequence[Line]) -> Checked:
         """The rows of a chunk, exactly as `parse` gives them. A chunk whose every row is valid,
-        the common case, is checked column by column, several times faster; any other is
-        parsed row by row, which says what is wrong where."""
+        the common case, is checked column by column, several times faster, and kept as bare
+        records; any other is parsed row by row, which says what is wrong where."""
         records = self._valid_records(chunk)
         if records is None:
-            return [self.parse(line, cells) for line, cells in chunk]
-        return [Row(line, cells, rec) for (line, cells), rec in zip(chunk, records, strict=True)]
+            return Checked(None, [self.parse(line, cells) for line, cells in chunk])
+        return Checked(records, [])
 
     def claim_chunk(self, chunk: Sequence[Line]) -> None:
         """`claim` for each row of a chunk, column by column when its claimed cells are all
@@ -254,28 +274,28 @@ class Validator:
         self, connection: AsyncConnection, lookups: Lookups, rows: list[Row]
     ) -> None:
         """References and unique values, for a chunk of rows at once."""
+        records = [row.record for row in rows]
         for name, target, entity in self._references:
-            keys: set[Key]
-            if entity == "accounts":
-                keys = {(v,) for row in rows if (v := row.record.get(target)) is not None}
-            else:
-                keys = {
-                    (a, v)
-                    for row in rows
-                    if (v := row.record.get(target)) is not None
-                    and (a := row.record.get("account_id")) is not None
-                }
-            absent = await lookups[entity].load(connection, keys)
+            absent = await _absent(connection, lookups, records, target, entity)
             if absent:  # rare: only then look for the rows that point at them
                 for row in rows:
-                    value = row.record.get(target)
-                    key = (
-                        (value,) if entity == "accounts" else (row.record.get("account_id"), value)
-                    )
+                    key = _reference(row.record, target, entity)
                     if key in absent:
                         row.problems.append((name, _missing(entity, key)))
         for unique in self._unique:
             await self._check_unique_in_database(connection, lookups, rows, unique.target)
+
+    async def database_agrees(
+        self, connection: AsyncConnection, lookups: Lookups, records: list[Record]
+    ) -> bool:
+        """Whether `check_database` would find nothing wrong with these records: every
+        reference exists. False, to be checked row by row, for a file with unique values."""
+        if self._unique:
+            return False
+        for _, target, entity in self._references:
+            if await _absent(connection, lookups, records, target, entity):
+                return False
+        return True
 
     def _check_duplicate(self, row: Row) -> None:
         record = row.record
@@ -327,6 +347,37 @@ class Validator:
                         f"{_SINGULAR[table.name]} {holder.id!r}",
                     )
                 )
+
+
+async def _absent(
+    connection: AsyncConnection,
+    lookups: Lookups,
+    records: Sequence[Record],
+    target: str,
+    entity: str,
+) -> set[Key]:
+    """The keys the records refer to in column `target` that `entity` does not hold."""
+    keys: set[Key]
+    if entity == "accounts":
+        keys = {(v,) for record in records if (v := record.get(target)) is not None}
+    else:
+        keys = {
+            (a, v)
+            for record in records
+            if (v := record.get(target)) is not None and (a := record.get("account_id")) is not None
+        }
+    return await lookups[entity].load(connection, keys)
+
+
+def _reference(record: Record, target: str, entity: str) -> Key | None:
+    """The key a record refers to in column `target` (None: it refers to nothing)."""
+    value = record.get(target)
+    if value is None:
+        return None
+    if entity == "accounts":
+        return (value,)
+    account = record.get("account_id")
+    return None if account is None else (account, value)
 
 
 def _columns(chunk: Sequence[Line], width: int) -> list[tuple[str, ...]] | None:
