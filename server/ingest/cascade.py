@@ -102,6 +102,7 @@ class Cascade:
             self._replies,
             responses=not self._responses_known,
             locked="conversations" in self._writer.locks_on_finish,
+            every_message=self._writer.fresh_table == "messages",
         )
         await refresh_stage_intervals(connection, self._stages)
         self._replies.clear()

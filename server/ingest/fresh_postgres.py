@@ -53,6 +53,7 @@ class FreshTable:
 
     def __init__(self, table: Table) -> None:
         self._table = table
+        self.fresh_table: str | None = table.name
         self._computed = _COMPUTED.get(table.name)
         self.computed = frozenset({self._computed[0]} if self._computed else ())
         self._staging = f"ingest_fresh_{table.name}"

@@ -93,17 +93,22 @@ async def refresh_replies(
     *,
     responses: bool = True,
     locked: bool = False,
+    every_message: bool = False,
 ) -> None:
     """Recompute the reply stats of these conversations from all their stored messages; with
     `responses` False, only the conversations' (their messages' response seconds are known).
-    `locked`: the transaction holds the conversations exclusively already."""
+    `locked`: the transaction holds the conversations exclusively already. `every_message`:
+    the keys are the conversations of every stored message (a first load of messages), which
+    SQLite then walks without a table of keys to join (peer data: 7.2 s against 2.8 s to fill
+    the table and 9.2 s to read through it)."""
     keys = set(keys)
     if not keys:
         return
-    table = await key_table(connection, "ingest_reply_keys", keys)
     if connection.dialect.name == "sqlite":
+        table = None if every_message else await key_table(connection, _KEYS, keys)
         await _refresh_in_one_pass(connection, table, responses=responses)
         return
+    table = await key_table(connection, _KEYS, keys)
     statements = (_MESSAGES, _CONVERSATIONS) if responses else (_CONVERSATIONS,)
     # Most conversations updated (a first load of messages): their secondary indexes are built
     # again afterwards instead of taking an entry per row, which no reader can see meanwhile
@@ -115,28 +120,38 @@ async def refresh_replies(
 
 
 # SQLite: the messages of the conversations to refresh, in thread order; then their conversations.
+# Without a table of keys, every message (every conversation): see refresh_replies.
 _THREADS = f"""
 SELECT m.rowid, m.account_id, m.conversation_id, m.author_type, m.is_human_reply,
        m.is_bot_reply, m.created_at, m.response_seconds
-FROM {{keys}} AS k
-JOIN messages AS m ON m.account_id = k.account_id AND m.conversation_id = k.id
+FROM {{messages}}
 ORDER BY m.account_id, m.conversation_id, {_SQLITE_THREAD_ORDER}
 """
+_KEYED_MESSAGES = (
+    "{keys} AS k JOIN messages AS m ON m.account_id = k.account_id AND m.conversation_id = k.id"
+)
 _STORED_STATS = """
 SELECT c.rowid, c.account_id, c.id, c.first_response_at, c.human_replies, c.bot_replies
-FROM {keys} AS k JOIN conversations AS c ON c.account_id = k.account_id AND c.id = k.id
+FROM {conversations}
 """
+_KEYED_CONVERSATIONS = (
+    "{keys} AS k JOIN conversations AS c ON c.account_id = k.account_id AND c.id = k.id"
+)
 _STORE_RESPONSES = "UPDATE messages SET response_seconds = ? WHERE rowid = ?"
 _STORE_STATS = """
 UPDATE conversations SET first_response_at = ?, human_replies = ?, bot_replies = ?
 WHERE rowid = ?
 """
 _FETCH_ROWS = 50_000
+_KEYS = "ingest_reply_keys"
 _NO_REPLIES = (None, 0, 0)  # first_response_at, human_replies, bot_replies
 
 
-async def _refresh_in_one_pass(connection: AsyncConnection, keys: str, *, responses: bool) -> None:
-    """SQLite: the reply stats of the conversations in table `keys`, by walking their messages
+async def _refresh_in_one_pass(
+    connection: AsyncConnection, keys: str | None, *, responses: bool
+) -> None:
+    """SQLite: the reply stats of the conversations in table `keys` (None: every one), by
+    walking their messages
     in thread order. On a first load of the peer data's 1.63M messages, the messages' deriving
     took 8.4 s and 9.2 s this way, against 10.6 s and 11.2 s with the window functions above
     (which take 6 s to compute; reading the threads in order and walking them, 5 s)."""
@@ -147,7 +162,8 @@ async def _refresh_in_one_pass(connection: AsyncConnection, keys: str, *, respon
     conversation = None
     first = waiting_since = None
     human = bot = 0
-    async with driver.execute(_THREADS.format(keys=keys)) as cursor:
+    messages = "messages AS m" if keys is None else _KEYED_MESSAGES.format(keys=keys)
+    async with driver.execute(_THREADS.format(messages=messages)) as cursor:
         while rows := await cursor.fetchmany(_FETCH_ROWS):
             for rowid, account, thread, author, is_human, is_bot, created, stored in rows:
                 if (account, thread) != conversation:
@@ -175,7 +191,8 @@ async def _refresh_in_one_pass(connection: AsyncConnection, keys: str, *, respon
     if responses and timed:
         await connection.exec_driver_sql(_STORE_RESPONSES, timed)
     changed = []
-    async with driver.execute(_STORED_STATS.format(keys=keys)) as cursor:
+    stored_in = "conversations AS c" if keys is None else _KEYED_CONVERSATIONS.format(keys=keys)
+    async with driver.execute(_STORED_STATS.format(conversations=stored_in)) as cursor:
         for rowid, account, id_, *stored in await cursor.fetchall():
             new = stats.get((account, id_), _NO_REPLIES)
             if tuple(stored) != new:

@@ -33,6 +33,9 @@ class Writer(Protocol):
 
     # Derived columns the writer computes itself for the rows it writes (the cascade need not).
     computed: frozenset[str]
+    # Its table's name when that held no row as the file started (every row stored in it is
+    # then the file's), else None.
+    fresh_table: str | None
 
     @property
     def locks_on_finish(self) -> frozenset[str]:
@@ -54,7 +57,7 @@ async def open_writer(connection: AsyncConnection, table: Table, *, empty: bool)
     """The writer of a file for `table`: bulk when the table is `empty` at the file's start."""
     if empty and connection.dialect.name == "postgresql":
         return FreshTable(table)
-    upserts = Upserts(table)
+    upserts = Upserts(table, empty=empty)
     if empty:
         await upserts.indexes.drop(connection, table)
     return upserts
@@ -68,8 +71,9 @@ class Upserts:
     # last commit, and wait for nothing.
     locks_on_finish: frozenset[str] = frozenset()
 
-    def __init__(self, table: Table) -> None:
+    def __init__(self, table: Table, *, empty: bool) -> None:
         self._table = table
+        self.fresh_table = table.name if empty else None
         self._new_accounts = NewAccounts(table)
         self.indexes = bulk.DeferredIndexes()
 
