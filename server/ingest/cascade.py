@@ -104,7 +104,11 @@ class Cascade:
             locked="conversations" in self._writer.locks_on_finish,
             every_message=self._writer.fresh_table == "messages",
         )
-        await refresh_stage_intervals(connection, self._stages)
+        await refresh_stage_intervals(
+            connection,
+            self._stages,
+            every_stage_change=self._writer.fresh_table == "stage_changes",
+        )
         self._replies.clear()
         self._stages.clear()
         await self._rollups.settle(connection)  # ratings re-derived above included

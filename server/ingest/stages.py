@@ -36,8 +36,7 @@ WITH ordered AS (
            row_number() OVER (
                same_stage ORDER BY s.entered_at DESC, s.id {{collate}} DESC
            ) AS from_last
-    FROM stage_changes AS s
-    JOIN {{keys}} AS k ON s.account_id = k.account_id AND s.conversation_id = k.id
+    FROM {{stage_changes}}
     WINDOW same_stage AS (PARTITION BY s.account_id, s.conversation_id, s.pipeline, s.stage)
 )
 SELECT c.account_id, c.id AS conversation_id, o.pipeline AS stage_pipeline, o.stage,
@@ -49,6 +48,10 @@ FROM ordered AS o JOIN conversations AS c
   ON c.account_id = o.account_id AND c.id = o.conversation_id
 WHERE o.from_last = 1 AND c.status = 'closed' AND c.closed_at IS NOT NULL
 """
+_KEYED_STAGE_CHANGES = (
+    "stage_changes AS s JOIN {keys} AS k ON s.account_id = k.account_id "
+    "AND s.conversation_id = k.id"
+)
 _DELETE = f"""
 DELETE FROM stage_intervals
 WHERE (account_id, conversation_id) IN (SELECT k.account_id, k.id FROM {{keys}} AS k)
@@ -69,14 +72,28 @@ WHERE ({", ".join(f"stage_intervals.{name}" for name in _VALUES)})
 """
 
 
-async def refresh_stage_intervals(connection: AsyncConnection, keys: Iterable[Key]) -> None:
-    """Make the intervals of these conversations match their stage changes and status."""
+async def refresh_stage_intervals(
+    connection: AsyncConnection, keys: Iterable[Key], *, every_stage_change: bool = False
+) -> None:
+    """Make the intervals of these conversations match their stage changes and status.
+    `every_stage_change`: the keys are the conversations of every stored stage change (a first
+    load of stage changes): then, with no interval stored yet, they are inserted straight from
+    all the stage changes, without a table of keys to fill and join or a table of the desired
+    intervals (peer data, SQLite: 7.4 s and 8.0 s against 9.6 s and 8.2 s)."""
     keys = set(keys)
     if not keys:
         return
     postgres = connection.dialect.name == "postgresql"
+    collate = 'COLLATE "C"' if postgres else ""
+    if every_stage_change and await is_empty(connection, stage_intervals):
+        select = _SELECT.format(stage_changes="stage_changes AS s", collate=collate)
+        await connection.exec_driver_sql(
+            f"INSERT INTO stage_intervals ({_COLUMNS}) SELECT {_COLUMNS} FROM ({select}) AS d"
+        )
+        return
     table = await key_table(connection, "ingest_stage_keys", keys)
-    select = _SELECT.format(keys=table, collate='COLLATE "C"' if postgres else "")
+    stage_changes = _KEYED_STAGE_CHANGES.format(keys=table)
+    select = _SELECT.format(stage_changes=stage_changes, collate=collate)
     await connection.exec_driver_sql(f"DROP TABLE IF EXISTS {_DESIRED}")
     drop = "ON COMMIT DROP" if postgres else ""
     await connection.exec_driver_sql(f"CREATE TEMPORARY TABLE {_DESIRED} {drop} AS {select}")
