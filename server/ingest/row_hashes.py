@@ -1,7 +1,7 @@
 """Rows a re-import skips: those whose CSV cells are the ones they were last imported from.
 
 A table with a `source_hash` column keeps, for each row, a digest of the cells it was imported
-from, keyed by the importer's code, the file's declaration and its header (so a changed importer
+from, seeded by the importer's code, the file's declaration and its header (so a changed importer
 or a reordered header reads every row again). When an import meets a row whose key is stored
 with the same digest, writing it would change nothing: its cells were validated and derived by
 the same code last time; what it references still exists (foreign keys, and imports never delete);
@@ -19,12 +19,14 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
+from xxhash import xxh3_64_intdigest
 
 from server.ingest.files import CsvFile
 from server.ingest.unchanged import declaration, importer
 from server.ingest.validate import Checked, Line, Validator
 
 COLUMN = "source_hash"
+_HALF = 1 << 63  # an unsigned 64-bit digest minus this is a BIGINT
 
 
 class RowHashes:
@@ -32,11 +34,9 @@ class RowHashes:
 
     def __init__(self, spec: CsvFile, header: list[str]) -> None:
         seed = hashlib.blake2b(
-            importer() + repr((declaration(spec), header)).encode(), digest_size=32
+            importer() + repr((declaration(spec), header)).encode(), digest_size=8
         ).digest()
-        # Keyed, the hash compresses a block of key before the data: each row's starts from a
-        # copy of this state instead (the same digest, a third cheaper).
-        self._keyed = hashlib.blake2b(digest_size=8, key=seed)
+        self._seed = int.from_bytes(seed, "little")
         names = {f.target: f.name for f in spec.fields}
         self._key_positions = [header.index(names[column]) for column in spec.key]
         self._table = spec.table
@@ -54,19 +54,21 @@ class RowHashes:
             return None
         return RowHashes(spec, header)
 
-    def digest(self, cells: list[str]) -> int:
+    def digests(self, chunk: Sequence[Line]) -> list[int]:
+        """Each row's digest: a 64-bit xxh3 of its cells, seeded by the importer, the file's
+        declaration and its header, as a BIGINT. It detects changes, nothing more: xxh3 took
+        0.5 µs a row where a keyed blake2b took 1.3 µs (peer data's messages)."""
         # A stored row holds no NUL character (validation refuses it): it separates the cells
         # without ambiguity.
-        hasher = self._keyed.copy()
-        hasher.update("\x00".join(cells).encode())
-        return int.from_bytes(hasher.digest(), "little", signed=True)  # a BIGINT
+        hash_, seed, join = xxh3_64_intdigest, self._seed, "\x00".join
+        return [hash_(join(cells).encode(), seed) - _HALF for _, cells in chunk]
 
     async def validate(
         self, connection: AsyncConnection, validator: Validator, chunk: Sequence[Line]
     ) -> Checked:
         """The chunk's rows that are not skipped, validated, each valid one's record with its
         digest; and how many rows were skipped as unchanged."""
-        digests = [self.digest(cells) for _, cells in chunk]
+        digests = self.digests(chunk)
         unchanged = await self._unchanged(connection, chunk, digests)
         if all(unchanged) and validator.claim_new(chunk):  # the common case of a re-import
             return Checked(None, [], len(chunk))
