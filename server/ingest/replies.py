@@ -151,10 +151,10 @@ async def _refresh_in_one_pass(
     connection: AsyncConnection, keys: str | None, *, responses: bool
 ) -> None:
     """SQLite: the reply stats of the conversations in table `keys` (None: every one), by
-    walking their messages
-    in thread order. On a first load of the peer data's 1.63M messages, the messages' deriving
-    took 8.4 s and 9.2 s this way, against 10.6 s and 11.2 s with the window functions above
-    (which take 6 s to compute; reading the threads in order and walking them, 5 s)."""
+    walking their messages in thread order. On a first load of the peer data's 1.63M messages,
+    the messages' deriving took 8.4 s and 9.2 s this way, against 10.6 s and 11.2 s with the
+    window functions above (which take 6 s to compute; reading the threads in order and walking
+    them, 5 s)."""
     raw = await connection.get_raw_connection()
     driver: Any = raw.driver_connection
     stats: dict[tuple[str, str], tuple[int | None, int, int]] = {}

@@ -60,7 +60,8 @@ WHERE (account_id, conversation_id) IN (SELECT k.account_id, k.id FROM {{keys}} 
     WHERE {" AND ".join(f"d.{name} = stage_intervals.{name}" for name in _KEY)}
 )
 """
-_INSERT = f"INSERT INTO stage_intervals ({_COLUMNS}) SELECT {_COLUMNS} FROM {_DESIRED}"
+# From the table of desired intervals, or straight from their SELECT.
+_INSERT = f"INSERT INTO stage_intervals ({_COLUMNS}) SELECT {_COLUMNS} FROM {{source}}"
 # SQLite needs the WHERE to tell the upsert's ON CONFLICT from a join constraint.
 _UPSERT = f"""
 INSERT INTO stage_intervals ({_COLUMNS})
@@ -87,9 +88,7 @@ async def refresh_stage_intervals(
     collate = 'COLLATE "C"' if postgres else ""
     if every_stage_change and await is_empty(connection, stage_intervals):
         select = _SELECT.format(stage_changes="stage_changes AS s", collate=collate)
-        await connection.exec_driver_sql(
-            f"INSERT INTO stage_intervals ({_COLUMNS}) SELECT {_COLUMNS} FROM ({select}) AS d"
-        )
+        await connection.exec_driver_sql(_INSERT.format(source=f"({select}) AS d"))
         return
     table = await key_table(connection, "ingest_stage_keys", keys)
     stage_changes = _KEYED_STAGE_CHANGES.format(keys=table)
@@ -100,7 +99,7 @@ async def refresh_stage_intervals(
     if await is_empty(connection, stage_intervals):
         # Nothing stored to delete or compare with (a first load): a plain INSERT, without the
         # upsert's conflict check per row (peer data, PostgreSQL: 1.9 s against 3.5 s).
-        await connection.exec_driver_sql(_INSERT)
+        await connection.exec_driver_sql(_INSERT.format(source=_DESIRED))
         return
     # SQLite probes the desired rows once per stored interval in the DELETE: by their key, not
     # by a scan (a 1% change of the peer data's stage changes: 3.9 s → 0.01 s).
