@@ -98,15 +98,15 @@ class RowHashes:
         """Per row: whether its key is stored with this digest."""
         account_at, id_at = self._key_positions
         width = self._width
-        keys = [
-            (cells[account_at], cells[id_at]) if len(cells) == width else None for _, cells in chunk
-        ]
-        accounts = {key[0] for key in keys if key is not None}
+        accounts = {cells[account_at] for _, cells in chunk if len(cells) == width}
         for account in accounts - self._stored.keys():
             await self._load(connection, account)
         stored = self._stored
         if not any(stored[account] for account in accounts):  # a first import: nothing stored
-            return [False] * len(keys)
+            return [False] * len(chunk)
+        keys = [
+            (cells[account_at], cells[id_at]) if len(cells) == width else None for _, cells in chunk
+        ]
         return [
             key is not None and stored[key[0]].get(key[1]) == digest
             for key, digest in zip(keys, digests, strict=True)
