@@ -10,6 +10,7 @@ overlaps, is checked on the declarations.
 from __future__ import annotations
 
 import asyncio
+import pickle
 import random
 import re
 import shutil
@@ -34,7 +35,7 @@ from server.ingest.cascade import DEPENDENTS
 from server.ingest.files import BY_ENTITY, FILES
 from server.ingest.lookups import CONVERSATION_COLUMNS, Lookups
 from server.ingest.prefetch import ReadAhead, can_read_during
-from server.ingest.produce import Batch
+from server.ingest.produce import Batch, PickledBatch, Produced, unpickled
 from server.ingest.validate import Validator
 from tests.test_ingest_derived import changed_data, first_data
 from tests.test_ingest_paths import dump, empty
@@ -221,7 +222,7 @@ async def _drained(reading: ReadAhead) -> list[int]:
 async def test_reading_ahead_stops_at_its_limit_and_goes_on_when_taken(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(prefetch, "AHEAD_ROWS", 25)
+    monkeypatch.setattr(prefetch, "AHEAD_BYTES", 25 * prefetch.RECORD_BYTES)
     log: list[str] = []
     reading = ReadAhead(_source(6, log), lambda: log.append("read whole"))
     for _ in range(10):  # let it run
@@ -230,6 +231,28 @@ async def test_reading_ahead_stops_at_its_limit_and_goes_on_when_taken(
     assert await _drained(reading) == [10] * 6
     assert log[-1] == "closed"
     assert "read whole" not in log  # its writer took it first
+
+
+async def test_pickled_batches_count_their_bytes_and_stay_pickled_until_written(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pickled = PickledBatch(pickle.dumps(_batch(10)))
+    monkeypatch.setattr(prefetch, "AHEAD_BYTES", 2 * len(pickled.data) + 1)
+    log: list[str] = []
+
+    async def source() -> AsyncGenerator[Produced, None]:
+        for number in range(5):
+            await asyncio.sleep(0)
+            log.append(f"read {number}")
+            yield pickled
+
+    reading = ReadAhead(source(), lambda: log.append("read whole"))
+    for _ in range(10):
+        await _yield()
+    assert log == ["read 0", "read 1", "read 2"]  # past its bytes, whatever its rows
+    taken = [batch async for batch in reading.batches()]
+    assert taken == [pickled] * 5
+    assert unpickled(taken[0]) == _batch(10)
 
 
 async def test_a_file_read_whole_before_its_turn_says_so() -> None:

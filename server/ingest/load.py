@@ -16,7 +16,7 @@ from server.ingest import bulk, unchanged
 from server.ingest.cascade import Cascade
 from server.ingest.files import CsvFile, Record
 from server.ingest.prefetch import ReadAhead
-from server.ingest.produce import Batch, batches, reading
+from server.ingest.produce import Batch, Produced, batches, reading, unpickled
 from server.ingest.progress import FileProgress
 from server.ingest.read import CsvReader
 from server.ingest.rejects import Rejects
@@ -148,7 +148,7 @@ async def _start(connection: AsyncConnection, spec: CsvFile, print_: str) -> Sta
 
 async def _write(
     connection: AsyncConnection,
-    source: AsyncIterator[Batch],
+    source: AsyncIterator[Produced],
     spec: CsvFile,
     start: Start,
     report: FileReport,
@@ -170,7 +170,8 @@ async def _write(
     # changed rows each, and each write costs its statements whatever its size (1% of the peer
     # data's messages: 326 writes of 50 rows took 3.8 s on PostgreSQL).
     pending: list[Record] = []
-    async for batch in source:
+    async for produced in source:
+        batch = unpickled(produced)
         _tally(batch, report, rejects)
         pending += batch.rows
         if len(pending) >= WRITE_CHUNK:
@@ -224,7 +225,7 @@ async def _batches(
     skip_invalid: bool,
     parts: int,
     on_preloaded: Callable[[], None] | None = None,
-) -> AsyncGenerator[Batch, None]:
+) -> AsyncGenerator[Produced, None]:
     """Batches read on a connection of their own, which sees what earlier files committed."""
     if reader.size >= WORKER_BYTES:
         source = batches_from_workers(
@@ -236,8 +237,8 @@ async def _batches(
             on_preloaded=on_preloaded,
         )
         async with aclosing(source):
-            async for batch in source:
-                yield batch
+            async for pickled in source:
+                yield pickled
         return
     async with reading(engine) as connection:
         local = batches(connection, reader, skip_invalid=skip_invalid, on_preloaded=on_preloaded)

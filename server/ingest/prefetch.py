@@ -30,15 +30,18 @@ from contextlib import suppress
 from time import perf_counter
 
 from server.ingest.files import CsvFile
-from server.ingest.produce import Batch
+from server.ingest.produce import PickledBatch, Produced
 
-# Rows read ahead at most, before the reading waits for the writer: a few hundred MB of records.
-AHEAD_ROWS = 300_000
+# Memory read ahead at most, before the reading waits for the writer: the peer data's ratings
+# pickled by their workers (282 MB), or 300,000 records read in this process.
+AHEAD_BYTES = 320 * 1024 * 1024
+# About what a record read in this process takes (a rating's dictionary and its values).
+RECORD_BYTES = 1100
 # Seconds a finish that locks waits for the next file's reading to preload (starting two worker
 # processes and loading the peer data's conversations take 2-3 s).
 PRELOAD_WAIT = 60.0
 
-Source = AsyncGenerator[Batch, None]
+Source = AsyncGenerator[Produced, None]
 
 
 def can_read_during(unfinished: Set[str], following: CsvFile) -> bool:
@@ -62,21 +65,21 @@ class ReadAhead:
         self._source = source
         self._on_read_whole = on_read_whole
         self._preloaded = preloaded
-        self._read: list[Batch] = []
-        self._rows = 0
+        self._read: list[Produced] = []
+        self._bytes = 0
         self._taken = False
         self._ended = False
         self._task = asyncio.create_task(self._fill())
 
     async def _fill(self) -> None:
-        while not self._taken and self._rows < AHEAD_ROWS:
+        while not self._taken and self._bytes < AHEAD_BYTES:
             batch = await anext(self._source, None)
             if batch is None:
                 self._ended = True
                 self._on_read_whole()
                 return
             self._read.append(batch)
-            self._rows += len(batch.rows)
+            self._bytes += _size(batch)
 
     async def preloaded(self) -> None:
         """Return once the reading has preloaded (when it does), has stopped, or has taken
@@ -119,3 +122,10 @@ class ReadAhead:
             await self._task
         await self._source.aclose()
         self._read = []
+
+
+def _size(batch: Produced) -> int:
+    """About the memory a batch read ahead takes."""
+    if isinstance(batch, PickledBatch):
+        return len(batch.data)
+    return len(batch.rows) * RECORD_BYTES

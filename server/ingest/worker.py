@@ -4,9 +4,10 @@ process: both need the interpreter lock). Children take turns, chunk by chunk: e
 whole file but validates and derives only its own chunks (server.ingest.produce).
 
 The child is `python -m server.ingest`, a fresh interpreter that imports nothing of the
-caller's program. It reads its job from stdin and writes length-prefixed pickles to stdout: its
-batches, then "done" or an error; when it preloads (server.ingest.produce), "ready" first. Its
-stderr is the caller's, so a crash shows its traceback.
+caller's program. It reads its job from stdin and writes pickles to stdout, each after a kind and a
+length: its batches, passed on still pickled (PickledBatch), then "done" or an error; when it
+preloads (server.ingest.produce), "ready" first. Its stderr is the caller's, so a crash shows its
+traceback.
 """
 
 from __future__ import annotations
@@ -28,11 +29,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 import server
 from server.db.engine import create_engine
 from server.errors import UserError
-from server.ingest.produce import Batch, batches, reading
+from server.ingest.produce import PickledBatch, batches, reading
 from server.ingest.read import CsvReader
 from server.ingest.registered import import_file
 
-_LENGTH = struct.Struct("<Q")
+# A frame's kind (_BATCH or _MESSAGE) and the length of the pickle that follows.
+_FRAME = struct.Struct("<cQ")
+_BATCH, _MESSAGE = b"B", b"M"
 # How far, in bytes, the child may run ahead of the writer (about a dozen batches).
 _BUFFER = 8 * 1024 * 1024
 
@@ -56,7 +59,7 @@ async def batches_from_workers(
     skip_invalid: bool,
     parts: int,
     on_preloaded: Callable[[], None] | None = None,
-) -> AsyncGenerator[Batch, None]:
+) -> AsyncGenerator[PickledBatch, None]:
     """The batches of one file, produced by `parts` child processes taking turns, chunk by
     chunk, and handed on in the file's order. `on_preloaded`: as in
     server.ingest.produce.batches, called once every child has preloaded."""
@@ -116,15 +119,18 @@ async def _start(job: Job) -> asyncio.subprocess.Process:
 
 
 async def _receive(process: asyncio.subprocess.Process, name: str) -> tuple[str, Any]:
-    """The child's next message: ("batch", Batch), ("error", message), ("done", None) or
-    ("ready", None)."""
+    """The child's next message: ("batch", PickledBatch), ("error", message), ("done", None)
+    or ("ready", None)."""
     assert process.stdout is not None
     try:
-        size = _LENGTH.unpack(await process.stdout.readexactly(_LENGTH.size))[0]
-        message: tuple[str, Any] = pickle.loads(await process.stdout.readexactly(size))
+        kind, size = _FRAME.unpack(await process.stdout.readexactly(_FRAME.size))
+        data = await process.stdout.readexactly(size)
     except asyncio.IncompleteReadError:
         code = await process.wait()
         raise RuntimeError(f"the import worker for {name} failed (exit {code})") from None
+    if kind == _BATCH:
+        return "batch", PickledBatch(data)
+    message: tuple[str, Any] = pickle.loads(data)
     return message
 
 
@@ -143,7 +149,7 @@ async def _produce(job: Job, out: IO[bytes]) -> None:
                     on_preloaded=(lambda: _send(out, "ready", None)) if job.preload else None,
                 )
                 async for batch in source:
-                    _send(out, "batch", batch)
+                    _write(out, _BATCH, pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
         finally:
             reader.close()
         _send(out, "done", None)
@@ -154,8 +160,11 @@ async def _produce(job: Job, out: IO[bytes]) -> None:
 
 
 def _send(out: IO[bytes], kind: str, payload: Any) -> None:
-    data = pickle.dumps((kind, payload), protocol=pickle.HIGHEST_PROTOCOL)
-    out.write(_LENGTH.pack(len(data)))
+    _write(out, _MESSAGE, pickle.dumps((kind, payload), protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _write(out: IO[bytes], kind: bytes, data: bytes) -> None:
+    out.write(_FRAME.pack(kind, len(data)))
     out.write(data)
     out.flush()
 
