@@ -322,3 +322,45 @@ async def test_a_finish_that_locks_waits_for_a_preload_only_so_long(
         assert events == ["messages finishing, not locking"]
     else:
         assert events == ["messages finishing, locking", "ratings preloaded"]
+
+
+async def test_a_finish_that_locks_first_starts_every_later_file_that_can_be_read(
+    engine: AsyncEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL, whose first load of messages then locks the tables they refer to until
+    the commit, the ratings and the stage changes both start reading, and preload, before the
+    messages' finish takes its locks: started only once the ratings are read whole, the stage
+    changes would wait for the commit to preload. On SQLite only the next file starts, and the
+    others once the one before them is read whole."""
+    first_data(random.Random(5)).write(tmp_path / "first")
+    events: list[str] = []
+    start = _FilesAhead.start
+
+    def noting_start(
+        ahead: _FilesAhead, position: int, unfinished: Any, *, preload: bool = False
+    ) -> None:
+        before = position in ahead._reading
+        start(ahead, position, unfinished, preload=preload)
+        if not before and position in ahead._reading and "messages" in unfinished:
+            entity = ahead._readers[position].spec.entity
+            events.append(f"{entity} started{', preloading' if preload else ''}")
+
+    written = _FilesAhead.written
+
+    async def noting(ahead: _FilesAhead, position: int, unfinished: Any, locking: bool) -> None:
+        await written(ahead, position, unfinished, locking)
+        if "messages" in unfinished:
+            events.append("messages finishing")
+
+    monkeypatch.setattr(fresh_postgres, "REBUILD_ROWS", 0)
+    monkeypatch.setattr(_FilesAhead, "start", noting_start)
+    monkeypatch.setattr(_FilesAhead, "written", noting)
+    assert await import_directory(engine, tmp_path / "first", progress=False)
+    if engine.dialect.name == "sqlite":
+        assert events[:2] == ["ratings started", "messages finishing"]
+    else:
+        assert events == [
+            "ratings started, preloading",
+            "stage_changes started, preloading",
+            "messages finishing",
+        ]

@@ -92,16 +92,28 @@ class _FilesAhead:
         self.not_imported: set[str] = set()
 
     async def written(self, position: int, unfinished: frozenset[str], locking: bool) -> None:
-        """`start`, for the file after one whose rows are written (the `unfinished` one). When
-        what is left of its transaction is `locking`, the reading preloads, and this returns
-        once it did (or stopped: its failure is raised in its turn)."""
-        self.start(position, unfinished, preload=locking)
-        task = self._reading.get(position)
-        if not locking or task is None:
+        """`start`, for the file after one whose rows are written (the `unfinished` one).
+
+        When what is left of its transaction is `locking`, every later file that can be read
+        meanwhile starts too, instead of once the file before it is read whole: a reading that
+        starts after the locks are taken waits for the commit before it can preload (peer data
+        on PostgreSQL: the stage changes, read once the small transactions file was, waited
+        11.8 s for the ratings' commit). Each reading preloads, and this returns once they
+        did (or stopped: a failure is raised in its file's turn)."""
+        if not locking:
+            self.start(position, unfinished)
             return
-        await asyncio.wait({task})
-        if not task.cancelled() and task.exception() is None and (ahead := task.result()):
-            await ahead.reading.preloaded()
+        entities = set(unfinished)
+        for later in range(position, len(self._readers)):
+            self.start(later, frozenset(entities), preload=True)
+            entities.add(self._readers[later].spec.entity)
+        for later in range(position, len(self._readers)):
+            task = self._reading.get(later)
+            if task is None:
+                continue
+            await asyncio.wait({task})
+            if not task.cancelled() and task.exception() is None and (ahead := task.result()):
+                await ahead.reading.preloaded()
 
     def start(self, position: int, unfinished: frozenset[str], *, preload: bool = False) -> None:
         """Start reading the file at `position`, if it refers to none of the `unfinished`
