@@ -287,12 +287,22 @@ class Validator:
         self, connection: AsyncConnection, lookups: Lookups, records: list[Record]
     ) -> bool:
         """Whether `check_database` would find nothing wrong with these records: every
-        reference exists. False, to be checked row by row, for a file with unique values."""
-        if self._unique:
-            return False
+        reference exists, and no other row of the database holds their unique values."""
         for _, target, entity in self._references:
             if await _absent(connection, lookups, records, target, entity):
                 return False
+        for unique in self._unique:
+            holders = lookups.holders(self.spec.table.name, unique.target)
+            claims = {
+                (record["account_id"], value): record["id"]
+                for record in records
+                if (value := record.get(unique.target)) is not None
+            }
+            await holders.load(connection, set(claims))
+            for claim, id_ in claims.items():
+                holder = holders.get(claim)
+                if holder is not None and holder.id != id_:
+                    return False
         return True
 
     def _check_duplicate(self, row: Row) -> None:
