@@ -99,7 +99,8 @@ class _FilesAhead:
         starts after the locks are taken waits for the commit before it can preload (peer data
         on PostgreSQL: the stage changes, read once the small transactions file was, waited
         11.8 s for the ratings' commit). Each reading preloads, and this returns once they
-        did (or stopped: a failure is raised in its file's turn)."""
+        all did (or stopped: a failure is raised in its file's turn), waiting `PRELOAD_WAIT`
+        at most for them all."""
         if not locking:
             self.start(position, unfinished)
             return
@@ -107,13 +108,16 @@ class _FilesAhead:
         for later in range(position, len(self._readers)):
             self.start(later, frozenset(entities), preload=True)
             entities.add(self._readers[later].spec.entity)
-        for later in range(position, len(self._readers)):
-            task = self._reading.get(later)
-            if task is None:
-                continue
-            await asyncio.wait({task})
-            if not task.cancelled() and task.exception() is None and (ahead := task.result()):
-                await ahead.reading.preloaded()
+        tasks = [task for p, task in self._reading.items() if p >= position]
+        if not tasks:
+            return
+        await asyncio.wait(tasks)
+        readings = [
+            ahead.reading
+            for task in tasks
+            if not task.cancelled() and task.exception() is None and (ahead := task.result())
+        ]
+        await asyncio.gather(*(reading.preloaded() for reading in readings))
 
     def start(self, position: int, unfinished: frozenset[str], *, preload: bool = False) -> None:
         """Start reading the file at `position`, if it refers to none of the `unfinished`
