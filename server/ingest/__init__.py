@@ -152,7 +152,7 @@ class _FilesAhead:
             with suppress(asyncio.CancelledError, Exception):  # the import's own error is raised
                 reading = await task
                 if reading is not None:
-                    await reading.reading.close()
+                    await reading.close()
         self._reading.clear()
 
 

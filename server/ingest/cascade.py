@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.ingest.columnar import Loaded
 from server.ingest.derive import derive
 from server.ingest.files import BY_ENTITY, Record
 from server.ingest.lookups import Lookups
@@ -90,6 +91,16 @@ class Cascade:
             self._stages.update(
                 _key(new["account_id"], new["id"]) for old, new in changes if old is not None
             )
+
+    def note_loaded(self, entity: str, loaded: Loaded) -> None:
+        """`note`, for a first load read column by column: every row new, none a parent of
+        stored rows yet."""
+        if entity == "ratings":
+            self._rollups.note_accounts(loaded.accounts)
+        elif entity == "messages":
+            self._replies.update(loaded.conversations)
+        elif entity == "stage_changes":
+            self._stages.update(loaded.conversations)
 
     async def settle(self, connection: AsyncConnection) -> None:
         for parent, dependents in DEPENDENTS.items():

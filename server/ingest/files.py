@@ -52,6 +52,7 @@ class CsvFile:
     fields: tuple[Field, ...]
     key: tuple[str, ...]  # the record columns that identify a row (the table's primary key)
     rule: Rule | None = None
+    rule_reads: tuple[str, ...] = ()  # the record columns `rule` reads
 
     @property
     def entity(self) -> str:
@@ -187,6 +188,7 @@ FILES: tuple[CsvFile, ...] = (
         ),
         key=("account_id", "id"),
         rule=_conversation_rule,
+        rule_reads=("status", "closed_at", "created_at"),
     ),
     CsvFile(
         "messages.csv",
@@ -202,6 +204,7 @@ FILES: tuple[CsvFile, ...] = (
         ),
         key=("account_id", "id"),
         rule=_message_rule,
+        rule_reads=("author_type", "author_id"),
     ),
     CsvFile(
         "ratings.csv",
@@ -223,6 +226,7 @@ FILES: tuple[CsvFile, ...] = (
         ),
         key=("account_id", "id"),
         rule=_rating_rule,
+        rule_reads=("survey", "score"),
     ),
     CsvFile(
         "transactions.csv",

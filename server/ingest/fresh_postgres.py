@@ -23,10 +23,11 @@ from sqlalchemy import Table, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.ingest.bulk import indexes_set_aside
+from server.ingest.columnar import Loaded
 from server.ingest.files import Record
 from server.ingest.replies import with_response_seconds
 from server.ingest.write_common import Change
-from server.ingest.write_postgres import copy_rows, insert_from
+from server.ingest.write_postgres import copy_csv, copy_rows, insert_from
 
 _FOREIGN_KEYS = text("""
 SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
@@ -62,17 +63,30 @@ class FreshTable:
 
     async def write(self, connection: AsyncConnection, rows: Sequence[Record]) -> list[Change]:
         """Stage the rows; all of them are changes (new)."""
+        names = await self._staging_for(connection, tuple(rows[0]))
+        assert set(rows[0]) == set(names), "every row of a file has the same columns"
+        await copy_rows(connection, self._staging, names, map(itemgetter(*names), rows))
+        self._staged += len(rows)
+        return [(None, row) for row in rows]
+
+    async def write_loaded(self, connection: AsyncConnection, loaded: Loaded) -> None:
+        """Stage the rows a worker left in a CSV file (server.ingest.columnar)."""
+        names = await self._staging_for(connection, loaded.columns)
+        assert names == loaded.columns, "a first load read column by column is staged whole"
+        await copy_csv(connection, self._staging, names, loaded.path)
+        self._staged += loaded.rows
+
+    async def _staging_for(
+        self, connection: AsyncConnection, names: tuple[str, ...]
+    ) -> tuple[str, ...]:
+        """The staging table's columns, the table created on first use."""
         if self._names is None:
             await connection.exec_driver_sql(
                 f'CREATE TEMPORARY TABLE "{self._staging}" ON COMMIT DROP '
                 f'AS SELECT * FROM "{self._table.name}" WITH NO DATA'
             )
-            self._names = tuple(rows[0])
-        names = self._names
-        assert set(rows[0]) == set(names), "every row of a file has the same columns"
-        await copy_rows(connection, self._staging, names, map(itemgetter(*names), rows))
-        self._staged += len(rows)
-        return [(None, row) for row in rows]
+            self._names = names
+        return self._names
 
     @property
     def locks_on_finish(self) -> frozenset[str]:

@@ -12,8 +12,9 @@ from time import perf_counter
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from server.ingest import bulk, unchanged
+from server.ingest import bulk, columnar, unchanged
 from server.ingest.cascade import Cascade
+from server.ingest.columnar import Loaded, side
 from server.ingest.files import CsvFile, Record
 from server.ingest.prefetch import ReadAhead
 from server.ingest.produce import Batch, Produced, batches, reading, unpickled
@@ -51,6 +52,11 @@ class Ahead:
     fingerprint: str
     start: Start
     reading: ReadAhead
+    columnar_target: Path | None  # where its rows are left, when read column by column
+
+    async def close(self) -> None:
+        await self.reading.close()
+        side.discard(self.columnar_target)
 
 
 async def read_ahead(
@@ -74,8 +80,9 @@ async def read_ahead(
     parts = _workers(engine.dialect.name)
     preloaded = asyncio.Event() if preload else None
     on_preloaded = None if preloaded is None else preloaded.set
-    source = _batches(engine, reader, directory, skip_invalid, parts, on_preloaded)
-    return Ahead(print_, start, ReadAhead(source, on_read_whole, preloaded))
+    target = _columnar_target(engine.dialect.name, reader, start)
+    source = _batches(engine, reader, directory, skip_invalid, parts, on_preloaded, target)
+    return Ahead(print_, start, ReadAhead(source, on_read_whole, preloaded), target)
 
 
 async def load_file(
@@ -104,35 +111,52 @@ async def load_file(
     else:
         started, print_ = ahead.reading.started, ahead.fingerprint
     rejects = Rejects(directory, spec.name, reader.header) if skip_invalid else None
+    target = None if ahead is None else ahead.columnar_target
     try:
         async with engine.connect() as connection:
             await bulk.prepare(connection)
-            async with connection.begin() as transaction:
-                start = await _start(connection, spec, print_)
-                # What came before changed nothing the reading ahead relied on.
-                assert ahead is None or ahead.start == start, (spec.name, ahead.start, start)
-                if start.known is not None:
-                    report.rows, report.written, report.unchanged = start.known, True, True
-                else:
-                    await bulk.tune(connection)
-                    with FileProgress(spec.name, reader.size, progress, started) as bar:
-                        if ahead is None:
-                            parts = _workers(connection.dialect.name)
-                            source = _batches(engine, reader, directory, skip_invalid, parts)
-                        else:
-                            source = ahead.reading.batches()
-                        async with aclosing(source):
-                            report.written = await _write(
-                                connection, source, spec, start, report, rejects, bar, on_written
-                            )
-                    if report.written:
-                        whole = print_ if not report.rejected else None
-                        await unchanged.remember(connection, spec.name, whole, report.rows)
+            try:
+                async with connection.begin() as transaction:
+                    start = await _start(connection, spec, print_)
+                    # What came before changed nothing the reading ahead relied on.
+                    assert ahead is None or ahead.start == start, (spec.name, ahead.start, start)
+                    if start.known is not None:
+                        report.rows, report.written, report.unchanged = start.known, True, True
                     else:
-                        await transaction.rollback()
+                        if ahead is None:
+                            target = _columnar_target(connection.dialect.name, reader, start)
+                        await side.attach(connection, target)
+                        await bulk.tune(connection)
+                        with FileProgress(spec.name, reader.size, progress, started) as bar:
+                            if ahead is None:
+                                parts = _workers(connection.dialect.name)
+                                source = _batches(
+                                    engine, reader, directory, skip_invalid, parts, None, target
+                                )
+                            else:
+                                source = ahead.reading.batches()
+                            async with aclosing(source):
+                                report.written = await _write(
+                                    connection,
+                                    source,
+                                    spec,
+                                    start,
+                                    report,
+                                    rejects,
+                                    bar,
+                                    on_written,
+                                )
+                        if report.written:
+                            whole = print_ if not report.rejected else None
+                            await unchanged.remember(connection, spec.name, whole, report.rows)
+                        else:
+                            await transaction.rollback()
+            finally:
+                await side.detach(connection, target)
     finally:
         if ahead is not None:
-            await ahead.reading.close()
+            await ahead.close()
+        side.discard(target)
         if rejects is not None:
             rejects.close()
     report.seconds = perf_counter() - started
@@ -171,6 +195,13 @@ async def _write(
     # data's messages: 326 writes of 50 rows took 3.8 s on PostgreSQL).
     pending: list[Record] = []
     async for produced in source:
+        if isinstance(produced, Loaded):  # the whole file, read column by column
+            await writer.write_loaded(connection, produced)
+            report.rows += produced.rows
+            report.changed += produced.rows
+            cascade.note_loaded(spec.entity, produced)
+            bar.advance(produced.bytes_read, report.rows)
+            continue
         batch = unpickled(produced)
         _tally(batch, report, rejects)
         pending += batch.rows
@@ -218,6 +249,13 @@ def _workers(dialect: str) -> int:
     return SQLITE_WORKERS if dialect == "sqlite" else WORKERS
 
 
+def _columnar_target(dialect: str, reader: CsvReader, start: Start) -> Path | None:
+    """Where a worker is to leave the file's rows, if it is to read it column by column."""
+    if reader.size < WORKER_BYTES or not columnar.applies(reader.spec, empty=start.empty):
+        return None
+    return side.new_target(dialect)
+
+
 async def _batches(
     engine: AsyncEngine,
     reader: CsvReader,
@@ -225,8 +263,10 @@ async def _batches(
     skip_invalid: bool,
     parts: int,
     on_preloaded: Callable[[], None] | None = None,
+    columnar_target: Path | None = None,
 ) -> AsyncGenerator[Produced, None]:
-    """Batches read on a connection of their own, which sees what earlier files committed."""
+    """Batches read on a connection of their own, which sees what earlier files committed.
+    With a `columnar_target` (a large file), its worker reads it column by column if it can."""
     if reader.size >= WORKER_BYTES:
         source = batches_from_workers(
             engine,
@@ -235,6 +275,7 @@ async def _batches(
             skip_invalid=skip_invalid,
             parts=parts,
             on_preloaded=on_preloaded,
+            columnar_target=columnar_target,
         )
         async with aclosing(source):
             async for pickled in source:

@@ -33,7 +33,7 @@ CONVERSATION_COLUMNS = (
     "pipeline",
 )
 # What derivations read from each referenced table, besides its key.
-_COLUMNS: dict[str, tuple[str, ...]] = {
+LOOKUP_COLUMNS: dict[str, tuple[str, ...]] = {
     "accounts": (),
     "inboxes": (),
     "teams": (),
@@ -161,7 +161,7 @@ class Lookups:
         lookup = self._lookups.get(entity)
         if lookup is None:
             table = tables.metadata.tables[entity]
-            lookup = Lookup(table, _COLUMNS[entity], whole_accounts=self._whole_accounts)
+            lookup = Lookup(table, LOOKUP_COLUMNS[entity], whole_accounts=self._whole_accounts)
             self._lookups[entity] = lookup
         return lookup
 

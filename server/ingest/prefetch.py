@@ -29,6 +29,7 @@ from collections.abc import AsyncGenerator, Callable, Set
 from contextlib import suppress
 from time import perf_counter
 
+from server.ingest.columnar import Loaded
 from server.ingest.files import CsvFile
 from server.ingest.produce import PickledBatch, Produced
 
@@ -128,4 +129,6 @@ def _size(batch: Produced) -> int:
     """About the memory a batch read ahead takes."""
     if isinstance(batch, PickledBatch):
         return len(batch.data)
+    if isinstance(batch, Loaded):
+        return 0  # its rows wait in a file
     return len(batch.rows) * RECORD_BYTES

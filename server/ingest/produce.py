@@ -17,6 +17,7 @@ from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from server.ingest.columnar import Loaded
 from server.ingest.derive import derive
 from server.ingest.files import Record
 from server.ingest.lookups import Lookups
@@ -49,10 +50,11 @@ class PickledBatch:
     data: bytes
 
 
-Produced = Batch | PickledBatch
+# What a file's reading gives: batches, or a first load read column by column, whole.
+Produced = Batch | PickledBatch | Loaded
 
 
-def unpickled(produced: Produced) -> Batch:
+def unpickled(produced: Batch | PickledBatch) -> Batch:
     if isinstance(produced, PickledBatch):
         batch: Batch = pickle.loads(produced.data)
         return batch

@@ -17,8 +17,8 @@ from server.errors import UserError
 from server.ingest.files import CsvFile
 
 # Comments and user agents can be long; the csv module's default cap is 128 KiB per field.
-_FIELD_SIZE_LIMIT = 16 * 1024 * 1024
-_BYTE_ORDER_MARK = b"\xef\xbb\xbf"  # spreadsheet exports put it first
+FIELD_SIZE_LIMIT = 16 * 1024 * 1024
+BYTE_ORDER_MARK = b"\xef\xbb\xbf"  # spreadsheet exports put it first
 
 
 class CsvReader:
@@ -38,7 +38,7 @@ class CsvReader:
             self._binary = path.open("rb")
         except OSError as error:
             raise UserError(f"{spec.name}: cannot read: {error.strerror}") from None
-        csv.field_size_limit(_FIELD_SIZE_LIMIT)
+        csv.field_size_limit(FIELD_SIZE_LIMIT)
         self._reader = csv.reader(self._lines(), strict=True)
         first = self._first()
         if first is None:
@@ -70,8 +70,8 @@ class CsvReader:
         for raw in self._binary:
             self._line += 1
             self.bytes_read += len(raw)
-            if self._line == 1 and raw.startswith(_BYTE_ORDER_MARK):
-                raw = raw[len(_BYTE_ORDER_MARK) :]
+            if self._line == 1 and raw.startswith(BYTE_ORDER_MARK):
+                raw = raw[len(BYTE_ORDER_MARK) :]
             try:
                 text = raw.decode()
             except UnicodeDecodeError as error:
@@ -130,7 +130,7 @@ def _framing(error: csv.Error) -> str:
             "(end lines with \\n or \\r\\n)"
         )
     if message.startswith("field larger than field limit"):
-        return f"a field is longer than {_FIELD_SIZE_LIMIT // (1024 * 1024)} MiB"
+        return f"a field is longer than {FIELD_SIZE_LIMIT // (1024 * 1024)} MiB"
     return message
 
 

@@ -71,6 +71,11 @@ class RollupChanges:
                 if old is not None and "timezone" in new and old["timezone"] != new["timezone"]:
                     self._whole.add(str(new["id"]))
 
+    def note_accounts(self, accounts: Iterable[str]) -> None:
+        """Every rating of these accounts is new (a first load): their rollups are counted
+        again entirely, in SQL, rather than summed up row by row."""
+        self._whole.update(accounts)
+
     def _note_ratings(self, sign: int, account: str, rows: list[Record]) -> None:
         """Ratings of one account, taken from the rollups (-1) or added to them (+1)."""
         created = [row.get("created_at") for row in rows]

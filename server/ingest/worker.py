@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 import server
 from server.db.engine import create_engine
 from server.errors import UserError
+from server.ingest.columnar import Loaded
 from server.ingest.produce import PickledBatch, batches, reading
 from server.ingest.read import CsvReader
 from server.ingest.registered import import_file
@@ -49,6 +50,9 @@ class Job:
     part: int  # this child produces the chunks number part, part + parts, …
     parts: int
     preload: bool  # load what the file refers to first, then say "ready"
+    # A first load to read column by column, leaving its rows there (server.ingest.columnar);
+    # failing that, the child reads it row by row as usual.
+    columnar_target: Path | None = None
 
 
 async def batches_from_workers(
@@ -59,16 +63,22 @@ async def batches_from_workers(
     skip_invalid: bool,
     parts: int,
     on_preloaded: Callable[[], None] | None = None,
-) -> AsyncGenerator[PickledBatch, None]:
+    columnar_target: Path | None = None,
+) -> AsyncGenerator[PickledBatch | Loaded, None]:
     """The batches of one file, produced by `parts` child processes taking turns, chunk by
     chunk, and handed on in the file's order. `on_preloaded`: as in
-    server.ingest.produce.batches, called once every child has preloaded."""
+    server.ingest.produce.batches, called once every child has preloaded. With a
+    `columnar_target`, one child reads the file column by column into it (a Loaded), or
+    failing that row by row."""
     url = engine.url.render_as_string(hide_password=False)
     preload = on_preloaded is not None
+    if columnar_target is not None:
+        parts = 1
     children: list[asyncio.subprocess.Process] = []
     try:
         for part in range(parts):
-            children.append(await _start(Job(url, path, name, skip_invalid, part, parts, preload)))
+            job = Job(url, path, name, skip_invalid, part, parts, preload, columnar_target)
+            children.append(await _start(job))
         if on_preloaded is not None:
             for child in children:
                 kind, payload = await _receive(child, name)
@@ -82,6 +92,8 @@ async def batches_from_workers(
             if kind == "batch":
                 yield payload
                 turn += 1
+            elif kind == "loaded":
+                yield payload
             elif kind == "error":
                 raise UserError(payload)
             else:  # the file has no chunk number `turn`: the others are done too
@@ -119,8 +131,8 @@ async def _start(job: Job) -> asyncio.subprocess.Process:
 
 
 async def _receive(process: asyncio.subprocess.Process, name: str) -> tuple[str, Any]:
-    """The child's next message: ("batch", PickledBatch), ("error", message), ("done", None)
-    or ("ready", None)."""
+    """The child's next message: ("batch", PickledBatch), ("loaded", Loaded), ("error",
+    message), ("done", None) or ("ready", None)."""
     assert process.stdout is not None
     try:
         kind, size = _FRAME.unpack(await process.stdout.readexactly(_FRAME.size))
@@ -138,15 +150,33 @@ async def _produce(job: Job, out: IO[bytes]) -> None:
     engine = create_engine(job.url)
     try:
         reader = CsvReader(job.path, import_file(job.name))
+        on_preloaded = (lambda: _send(out, "ready", None)) if job.preload else None
         try:
             async with reading(engine) as connection:
+                if job.columnar_target is not None:
+                    # Imported here: polars and ADBC take a fifth of a second to import, which
+                    # the workers of other files need not pay.
+                    from server.ingest.columnar.load import load
+
+                    loaded = await load(
+                        connection,
+                        reader,
+                        job.path,
+                        job.columnar_target,
+                        on_preloaded=on_preloaded or (lambda: None),
+                    )
+                    if loaded is not None:
+                        _send(out, "loaded", loaded)
+                        _send(out, "done", None)
+                        return
+                    on_preloaded = None  # said once already
                 source = batches(
                     connection,
                     reader,
                     skip_invalid=job.skip_invalid,
                     part=job.part,
                     parts=job.parts,
-                    on_preloaded=(lambda: _send(out, "ready", None)) if job.preload else None,
+                    on_preloaded=on_preloaded,
                 )
                 async for batch in source:
                     _write(out, _BATCH, pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))

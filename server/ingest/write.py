@@ -17,6 +17,8 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.ingest import bulk, sqlite_params, write_postgres
+from server.ingest.columnar import Loaded
+from server.ingest.columnar.side import SIDE_SCHEMA, SIDE_TABLE
 from server.ingest.files import Record
 from server.ingest.fresh_postgres import FreshTable
 from server.ingest.query import chunks, select_by_keys
@@ -46,6 +48,11 @@ class Writer(Protocol):
 
     async def write(self, connection: AsyncConnection, rows: Sequence[Record]) -> list[Change]:
         """Write a batch; returns its rows that are new or changed, with the rows before."""
+        ...
+
+    async def write_loaded(self, connection: AsyncConnection, loaded: Loaded) -> None:
+        """Write a first load's rows, all new, from where a worker left them
+        (server.ingest.columnar); only when the table was empty as the file started."""
         ...
 
     async def finish(self, connection: AsyncConnection) -> None:
@@ -80,6 +87,21 @@ class Upserts:
     async def write(self, connection: AsyncConnection, rows: Sequence[Record]) -> list[Change]:
         all_new = await self._new_accounts.all_new(connection, rows)
         return await write_changes(connection, self._table, rows, all_new=all_new)
+
+    async def write_loaded(self, connection: AsyncConnection, loaded: Loaded) -> None:
+        """SQLite: one INSERT … SELECT from the attached file (server.ingest.columnar.side)."""
+        assert self.fresh_table is not None, "only a first load is read column by column"
+        table = self._table
+        missing = defaulted(table, loaded.columns)
+        columns = _quoted([*loaded.columns, *missing])
+        given = _quoted(list(loaded.columns))
+        defaults = sqlite_params.bindable([scalar_default(table, name) for name in missing])
+        await connection.exec_driver_sql(
+            f"INSERT INTO {_quoted([table.name])[0]} ({', '.join(columns)}) "
+            f"SELECT {', '.join([*given, *('?' * len(missing))])} "
+            f"FROM {SIDE_SCHEMA}.{SIDE_TABLE}",
+            tuple(defaults),
+        )
 
     async def finish(self, connection: AsyncConnection) -> None:
         await self.indexes.rebuild(connection)

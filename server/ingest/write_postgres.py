@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from functools import cache
 from operator import itemgetter
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, literal, select, text
@@ -70,6 +71,16 @@ async def copy_rows(
     driver = raw.driver_connection
     assert driver is not None
     await driver.copy_records_to_table(table, records=records, columns=list(names))
+
+
+async def copy_csv(
+    connection: AsyncConnection, table: str, names: Sequence[str], path: Path
+) -> None:
+    """COPY the CSV file at `path` (no header; NULL as an unquoted empty field) into `table`."""
+    raw = await connection.get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None
+    await driver.copy_to_table(table, source=path, columns=list(names), format="csv")
 
 
 @cache

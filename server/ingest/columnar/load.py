@@ -1,0 +1,63 @@
+"""The worker's side of a first load read column by column (server.ingest.columnar)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.ingest.columnar import Loaded
+from server.ingest.columnar.cells import read_cells
+from server.ingest.columnar.check import checked_records
+from server.ingest.columnar.derive import derived
+from server.ingest.columnar.output import write_rows
+from server.ingest.columnar.stored import stored_frames
+from server.ingest.read import CsvReader
+from server.ingest.row_hashes import CELL_SEPARATOR, COLUMN, RowHashes
+
+
+async def load(
+    connection: AsyncConnection,
+    reader: CsvReader,
+    path: Path,
+    target: Path,
+    *,
+    on_preloaded: Callable[[], None],
+) -> Loaded | None:
+    """Read, check and derive the file at `path` and leave its rows at `target`; None when a
+    row is not valid, or might not be (nothing was written: read it row by row). The stored rows
+    it refers to are loaded first, then `on_preloaded` is called."""
+    spec = reader.spec
+    stored = await stored_frames(connection, spec.references)
+    on_preloaded()
+    cells = read_cells(path, reader.header)
+    if cells is None:
+        return None
+    keys = {entity: frame.select(_key(entity)) for entity, frame in stored.items()}
+    records = checked_records(spec, cells, keys)
+    if records is None:
+        return None
+    rows = derived(spec.entity, records, stored)
+    hashes = RowHashes.of(spec, reader.header)
+    if hashes is not None:
+        joined = cells.select(pl.concat_str(pl.all(), separator=CELL_SEPARATOR)).to_series()
+        rows = rows.with_columns(pl.Series(COLUMN, hashes.digests_of_joined(joined)))
+    write_rows(rows, target, connection.dialect.name)
+    conversations: frozenset[tuple[str, str]] = frozenset()
+    if "conversation_id" in rows.columns:
+        pairs = rows.select("account_id", "conversation_id").drop_nulls().unique()
+        conversations = frozenset(pairs.iter_rows())
+    return Loaded(
+        target,
+        rows.height,
+        tuple(rows.columns),
+        frozenset(rows["account_id"].unique().to_list()),
+        conversations,
+        path.stat().st_size,
+    )
+
+
+def _key(entity: str) -> list[str]:
+    return ["id"] if entity == "accounts" else ["account_id", "id"]
