@@ -12,15 +12,17 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.ingest.columnar import Loaded
+from server.ingest.columnar.side import reply_stats_table
 from server.ingest.derive import derive
 from server.ingest.files import BY_ENTITY, Record
 from server.ingest.lookups import Lookups
 from server.ingest.query import IN_CHUNK, chunks, select_by_keys
-from server.ingest.replies import refresh_replies
+from server.ingest.replies import refresh_replies, store_reply_stats
 from server.ingest.rollup_changes import RollupChanges
 from server.ingest.row_hashes import COLUMN as SOURCE_HASH
 from server.ingest.stages import refresh_stage_intervals
@@ -69,6 +71,7 @@ class Cascade:
         self._pending: dict[tuple[str, Dependent], set[Key]] = defaultdict(set)
         self._replies: set[Key] = set()
         self._stages: set[Key] = set()
+        self._loaded_replies: Path | None = None  # a first load's reply stats, left there
         self._rollups = RollupChanges(timezones)
 
     def note(self, entity: str, changes: list[Change]) -> None:
@@ -97,8 +100,8 @@ class Cascade:
         stored rows yet."""
         if entity == "ratings":
             self._rollups.note_accounts(loaded.accounts)
-        elif entity == "messages":
-            self._replies.update(loaded.conversations)
+        elif entity == "messages":  # their reply stats were computed as they were read
+            self._loaded_replies = loaded.path
         elif entity == "stage_changes":
             self._stages.update(loaded.conversations)
 
@@ -108,11 +111,16 @@ class Cascade:
                 keys = self._pending.pop((parent, dependent), set())
                 if keys:
                     await self._rederive(connection, dependent, keys)
+        locked = "conversations" in self._writer.locks_on_finish
+        if self._loaded_replies is not None:
+            stats = await reply_stats_table(connection, self._loaded_replies)
+            await store_reply_stats(connection, stats, locked=locked)
+            self._loaded_replies = None
         await refresh_replies(
             connection,
             self._replies,
             responses=not self._responses_known,
-            locked="conversations" in self._writer.locks_on_finish,
+            locked=locked,
             every_message=self._writer.fresh_table == "messages",
         )
         await refresh_stage_intervals(

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from contextlib import nullcontext
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.db.tables import conversations
@@ -117,6 +118,30 @@ async def refresh_replies(
     async with indexes_set_aside(connection, "conversations") if aside else nullcontext():
         for statement in statements:
             await connection.exec_driver_sql(statement.format(keys=table))
+
+
+_STORE_LOADED = """
+UPDATE conversations
+SET first_response_at = s.first_response_at, human_replies = s.human_replies,
+    bot_replies = s.bot_replies
+FROM {stats} AS s
+WHERE conversations.account_id = s.account_id AND conversations.id = s.id
+"""
+
+
+async def store_reply_stats(connection: AsyncConnection, stats: str, *, locked: bool) -> None:
+    """Set the reply stats of the conversations in table `stats` (account_id, id and the
+    stats): those of a first load of messages, computed as it was read (server.ingest.columnar);
+    the other conversations have no reply. `locked`: as in refresh_replies."""
+    count = await connection.scalar(text(f"SELECT count(*) FROM {stats}")) or 0
+    postgres = connection.dialect.name == "postgresql"
+    aside = (
+        postgres
+        and locked
+        and count >= SET_ASIDE_SHARE * await row_count(connection, conversations)
+    )
+    async with indexes_set_aside(connection, "conversations") if aside else nullcontext():
+        await connection.exec_driver_sql(_STORE_LOADED.format(stats=stats))
 
 
 # SQLite: the messages of the conversations to refresh, in thread order; then their conversations.

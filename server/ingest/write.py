@@ -89,18 +89,13 @@ class Upserts:
         return await write_changes(connection, self._table, rows, all_new=all_new)
 
     async def write_loaded(self, connection: AsyncConnection, loaded: Loaded) -> None:
-        """SQLite: one INSERT … SELECT from the attached file (server.ingest.columnar.side)."""
+        """SQLite: one INSERT … SELECT from the attached file (server.ingest.columnar.side),
+        every column given."""
         assert self.fresh_table is not None, "only a first load is read column by column"
-        table = self._table
-        missing = defaulted(table, loaded.columns)
-        columns = _quoted([*loaded.columns, *missing])
-        given = _quoted(list(loaded.columns))
-        defaults = sqlite_params.bindable([scalar_default(table, name) for name in missing])
+        columns = ", ".join(_quoted(list(loaded.columns)))
         await connection.exec_driver_sql(
-            f"INSERT INTO {_quoted([table.name])[0]} ({', '.join(columns)}) "
-            f"SELECT {', '.join([*given, *('?' * len(missing))])} "
-            f"FROM {SIDE_SCHEMA}.{SIDE_TABLE}",
-            tuple(defaults),
+            f"INSERT INTO {_quoted([self._table.name])[0]} ({columns}) "
+            f"SELECT {columns} FROM {SIDE_SCHEMA}.{SIDE_TABLE}"
         )
 
     async def finish(self, connection: AsyncConnection) -> None:

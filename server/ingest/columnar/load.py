@@ -13,9 +13,12 @@ from server.ingest.columnar.cells import read_cells
 from server.ingest.columnar.check import checked_records
 from server.ingest.columnar.derive import derived
 from server.ingest.columnar.output import write_rows
+from server.ingest.columnar.replies import reply_stats, with_response_seconds
+from server.ingest.columnar.side import REPLY_STATS
 from server.ingest.columnar.stored import stored_frames
 from server.ingest.read import CsvReader
 from server.ingest.row_hashes import CELL_SEPARATOR, COLUMN, RowHashes
+from server.ingest.write_common import defaulted, scalar_default
 
 
 async def load(
@@ -44,7 +47,17 @@ async def load(
     if hashes is not None:
         joined = cells.select(pl.concat_str(pl.all(), separator=CELL_SEPARATOR)).to_series()
         rows = rows.with_columns(pl.Series(COLUMN, hashes.digests_of_joined(joined)))
-    write_rows(rows, target, connection.dialect.name)
+    # Every column given, so that the rows can be copied as they are.
+    table = spec.table
+    rows = rows.with_columns(
+        pl.lit(scalar_default(table, name)).alias(name)
+        for name in defaulted(table, tuple(rows.columns))
+    )
+    others = {}
+    if spec.entity == "messages":
+        rows = with_response_seconds(rows)
+        others[REPLY_STATS] = reply_stats(rows)
+    write_rows(rows, target, connection.dialect.name, others)
     conversations: frozenset[tuple[str, str]] = frozenset()
     if "conversation_id" in rows.columns:
         pairs = rows.select("account_id", "conversation_id").drop_nulls().unique()

@@ -9,9 +9,14 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.ingest.write_postgres import copy_csv
+
 # The table holding the rows in the SQLite file, and the schema name it is attached as.
 SIDE_TABLE = "loaded_rows"
 SIDE_SCHEMA = "ingest_side"
+# The table of the reply stats of a first load of messages, and its columns.
+REPLY_STATS = "ingest_reply_stats"
+REPLY_STATS_COLUMNS = ("account_id", "id", "first_response_at", "human_replies", "bot_replies")
 
 
 def new_target(dialect: str) -> Path:
@@ -23,9 +28,29 @@ def new_target(dialect: str) -> Path:
     return Path(name)
 
 
+def beside(target: Path, name: str) -> Path:
+    """PostgreSQL: where the derived table `name` of a first load is left, beside its rows."""
+    return target.with_suffix(f".{name}.csv")
+
+
 def discard(target: Path | None) -> None:
     if target is not None:
         target.unlink(missing_ok=True)
+        for other in target.parent.glob(f"{target.stem}.*.csv"):
+            other.unlink(missing_ok=True)
+
+
+async def reply_stats_table(connection: AsyncConnection, target: Path) -> str:
+    """The reply stats a first load of messages left (server.ingest.columnar.replies), as a
+    table of this transaction."""
+    if connection.dialect.name == "sqlite":
+        return f"{SIDE_SCHEMA}.{REPLY_STATS}"
+    await connection.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE {REPLY_STATS} ON COMMIT DROP AS "
+        f"SELECT {', '.join(REPLY_STATS_COLUMNS)} FROM conversations WITH NO DATA"
+    )
+    await copy_csv(connection, REPLY_STATS, REPLY_STATS_COLUMNS, beside(target, REPLY_STATS))
+    return REPLY_STATS
 
 
 async def attach(connection: AsyncConnection, target: Path | None) -> None:
