@@ -9,15 +9,20 @@ import io
 import random
 import re
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from server.db.types import MICROS
 from server.errors import UserError
 from server.ingest import columnar, fresh_postgres, import_directory, load, parse
 from server.ingest.cascade import Cascade
 from server.ingest.columnar.cells import read_cells
 from server.ingest.columnar.check import Refused, _parsed
+from server.ingest.columnar.rollups import _local_days
+from server.ingest.rollups import local_day
+from server.metrics.time import day_number
 from tests.test_ingest import BASE
 from tests.test_ingest_derived import changed_data, first_data
 from tests.test_ingest_paths import dump, empty
@@ -335,3 +340,30 @@ def test_integers_are_the_parsers() -> None:
     assert _parsed(parse.integer, pl.Series(texts)).to_list() == [int(text) for text in texts]
     with pytest.raises(Refused):
         _parsed(parse.integer, pl.Series(["1", "9223372036854775808"]))
+
+
+def test_local_days_are_those_of_the_zone_database() -> None:
+    import polars as pl
+
+    zones = {"hel": "Europe/Helsinki", "acc": "Africa/Accra", "ktm": "Asia/Kathmandu"}
+    minute = 60 * MICROS
+    around = {
+        "hel": parse.timestamp("2026-03-29T00:30:00Z"),  # clocks go forward at 01:00 UTC
+        # +00:30 until 23:30 UTC, then UTC: the same hour, read at one offset, ends on two days
+        "acc": parse.timestamp("1946-01-05T23:00:00Z"),
+        "ktm": parse.timestamp("2026-06-01T17:45:00Z"),  # local midnight at 18:15 UTC
+    }
+    accounts, instants = [], []
+    for account, start in around.items():
+        for step in range(0, 120, 7):
+            accounts.append(account)
+            instants.append(start + step * minute)
+    ratings = pl.DataFrame({"account_id": accounts, "created_at": instants})
+
+    days = _local_days(ratings, zones).to_list()
+
+    assert days == [
+        day_number(local_day(instant, ZoneInfo(zones[account])))
+        for account, instant in zip(accounts, instants, strict=True)
+    ]
+    assert len(set(days)) > len(zones)  # some hours hold two local days

@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.ingest.columnar import Loaded
-from server.ingest.columnar.side import reply_stats_table
+from server.ingest.columnar.side import REPLY_STATS, REPLY_STATS_COLUMNS, derived_table
 from server.ingest.derive import derive
 from server.ingest.files import BY_ENTITY, Record
 from server.ingest.lookups import Lookups
@@ -98,8 +98,8 @@ class Cascade:
     def note_loaded(self, entity: str, loaded: Loaded) -> None:
         """`note`, for a first load read column by column: every row new, none a parent of
         stored rows yet."""
-        if entity == "ratings":
-            self._rollups.note_accounts(loaded.accounts)
+        if entity == "ratings":  # their base rollups were counted as they were read
+            self._rollups.note_counted(loaded.accounts, loaded.path)
         elif entity == "messages":  # their reply stats were computed as they were read
             self._loaded_replies = loaded.path
         elif entity == "stage_changes":
@@ -113,7 +113,13 @@ class Cascade:
                     await self._rederive(connection, dependent, keys)
         locked = "conversations" in self._writer.locks_on_finish
         if self._loaded_replies is not None:
-            stats = await reply_stats_table(connection, self._loaded_replies)
+            stats = await derived_table(
+                connection,
+                self._loaded_replies,
+                REPLY_STATS,
+                "conversations",
+                REPLY_STATS_COLUMNS,
+            )
             await store_reply_stats(connection, stats, locked=locked)
             self._loaded_replies = None
         await refresh_replies(

@@ -12,16 +12,25 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.db import tables
 from server.db.types import MICROS, to_micros
+from server.ingest.columnar.side import derived_table
 from server.ingest.files import Record
 from server.ingest.rollup_deltas import AccountDeltas, adjust
-from server.ingest.rollups import account_timezone, local_day, rebuild_account, refresh_days
+from server.ingest.rollups import (
+    BASE_ROLLUPS,
+    DERIVED_ROLLUPS,
+    account_timezone,
+    local_day,
+    rebuild_account,
+    refresh_days,
+)
 from server.ingest.write_common import Change
 from server.metrics.rollups import ROLLUPS
 from server.metrics.time import zone
@@ -53,6 +62,8 @@ class RollupChanges:
         self._deltas: dict[str, AccountDeltas] = {}
         self._recount: set[str] = set()  # accounts whose days are counted again
         self._whole: set[str] = set()  # accounts to count again entirely
+        self._counted: set[str] = set()  # accounts whose base rollups were counted, and where
+        self._counted_at: Path | None = None
 
     def note(self, entity: str, changes: list[Change]) -> None:
         if entity == "ratings":
@@ -71,10 +82,11 @@ class RollupChanges:
                 if old is not None and "timezone" in new and old["timezone"] != new["timezone"]:
                     self._whole.add(str(new["id"]))
 
-    def note_accounts(self, accounts: Iterable[str]) -> None:
-        """Every rating of these accounts is new (a first load): their rollups are counted
-        again entirely, in SQL, rather than summed up row by row."""
-        self._whole.update(accounts)
+    def note_counted(self, accounts: Iterable[str], target: Path) -> None:
+        """Every rating of these accounts is new (a first load), and their base rollups were
+        counted as they were read, left beside them at `target` (server.ingest.columnar)."""
+        self._counted.update(accounts)
+        self._counted_at = target
 
     def _note_ratings(self, sign: int, account: str, rows: list[Record]) -> None:
         """Ratings of one account, taken from the rollups (-1) or added to them (+1)."""
@@ -97,6 +109,8 @@ class RollupChanges:
         deltas.add(sign, instants, rows)
 
     async def settle(self, connection: AsyncConnection) -> None:
+        if self._counted_at is not None:
+            await self._store_counted(connection, self._counted_at)
         for account in sorted(self._whole):
             await rebuild_account(connection, account)
         for account, hours in sorted(self._hours.items()):
@@ -117,6 +131,23 @@ class RollupChanges:
         self._deltas.clear()
         self._recount.clear()
         self._whole.clear()
+        self._counted.clear()
+        self._counted_at = None
+
+    async def _store_counted(self, connection: AsyncConnection, target: Path) -> None:
+        """The base rollups of `_counted` accounts as counted, then the others from them."""
+        accounts = sorted(self._counted)
+        for rollup in BASE_ROLLUPS:
+            table = rollup.table
+            columns = [column.name for column in table.columns]
+            counted = await derived_table(connection, target, rollup.name, table.name, columns)
+            await connection.execute(delete(table).where(table.c.account_id.in_(accounts)))
+            names = ", ".join(columns)
+            await connection.exec_driver_sql(
+                f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {counted}"
+            )
+        for account in accounts:
+            await rebuild_account(connection, account, DERIVED_ROLLUPS)
 
 
 def _by_account(rows: list[Record]) -> list[tuple[str, list[Record]]]:

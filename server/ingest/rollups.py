@@ -41,6 +41,9 @@ from server.metrics.rollups import ROLLUPS, Rollup
 from server.metrics.time import Granularity, Period, day_number, unit_end, unit_start, zone
 
 _RATINGS = tables.ratings
+# The rollups counted from the ratings, and those counted from other rollups.
+BASE_ROLLUPS = tuple(rollup for rollup in ROLLUPS if rollup.counted_from is None)
+DERIVED_ROLLUPS = tuple(rollup for rollup in ROLLUPS if rollup.counted_from is not None)
 _CREATED = type_coerce(_RATINGS.c.created_at, BigInteger)
 
 
@@ -59,9 +62,13 @@ def local_day(instant: int, tz: ZoneInfo) -> date:
         return date.max if instant > 0 else date.min
 
 
-async def rebuild_account(connection: AsyncConnection, account: str) -> None:
-    """Count every rating of the account again, in its current time zone."""
-    for rollup in ROLLUPS:
+async def rebuild_account(
+    connection: AsyncConnection, account: str, rollups: Collection[Rollup] = ROLLUPS
+) -> None:
+    """Count every rating of the account again into these rollups (all by default; a rollup
+    counted from another needs that one among them or counted already), in its current time
+    zone."""
+    for rollup in rollups:
         await connection.execute(delete(rollup.table).where(rollup.table.c.account_id == account))
     span = (
         await connection.execute(
@@ -70,7 +77,7 @@ async def rebuild_account(connection: AsyncConnection, account: str) -> None:
     ).one()
     if span[0] is not None:
         timezone = await account_timezone(connection, account)
-        for statement in refresh_statements(account, timezone, span[0], span[1]):
+        for statement in refresh_statements(account, timezone, span[0], span[1], rollups):
             await connection.execute(statement)
 
 

@@ -14,9 +14,11 @@ from server.ingest.columnar.check import checked_records
 from server.ingest.columnar.derive import derived
 from server.ingest.columnar.output import write_rows
 from server.ingest.columnar.replies import reply_stats, with_response_seconds
+from server.ingest.columnar.rollups import base_rollups
 from server.ingest.columnar.side import REPLY_STATS
 from server.ingest.columnar.stored import stored_frames
 from server.ingest.read import CsvReader
+from server.ingest.rollup_changes import account_timezones
 from server.ingest.row_hashes import CELL_SEPARATOR, COLUMN, RowHashes
 from server.ingest.write_common import defaulted, scalar_default
 
@@ -57,6 +59,8 @@ async def load(
     if spec.entity == "messages":
         rows = with_response_seconds(rows)
         others[REPLY_STATS] = reply_stats(rows)
+    elif spec.entity == "ratings":
+        others.update(base_rollups(rows, await account_timezones(connection)))
     write_rows(rows, target, connection.dialect.name, others)
     conversations: frozenset[tuple[str, str]] = frozenset()
     if "conversation_id" in rows.columns:

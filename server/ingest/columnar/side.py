@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -40,17 +41,21 @@ def discard(target: Path | None) -> None:
             other.unlink(missing_ok=True)
 
 
-async def reply_stats_table(connection: AsyncConnection, target: Path) -> str:
-    """The reply stats a first load of messages left (server.ingest.columnar.replies), as a
-    table of this transaction."""
+async def derived_table(
+    connection: AsyncConnection, target: Path, name: str, like: str, columns: Sequence[str]
+) -> str:
+    """The derived table `name` a first load left beside its rows (reply stats, rollups), as
+    a table of this transaction: on PostgreSQL, COPied into a temporary table with the types
+    of those columns of table `like`."""
     if connection.dialect.name == "sqlite":
-        return f"{SIDE_SCHEMA}.{REPLY_STATS}"
+        return f"{SIDE_SCHEMA}.{name}"
+    temporary = f"ingest_loaded_{name}"  # not to hide a table of the same name (a rollup's)
     await connection.exec_driver_sql(
-        f"CREATE TEMPORARY TABLE {REPLY_STATS} ON COMMIT DROP AS "
-        f"SELECT {', '.join(REPLY_STATS_COLUMNS)} FROM conversations WITH NO DATA"
+        f"CREATE TEMPORARY TABLE {temporary} ON COMMIT DROP AS "
+        f"SELECT {', '.join(columns)} FROM {like} WITH NO DATA"
     )
-    await copy_csv(connection, REPLY_STATS, REPLY_STATS_COLUMNS, beside(target, REPLY_STATS))
-    return REPLY_STATS
+    await copy_csv(connection, temporary, columns, beside(target, name))
+    return temporary
 
 
 async def attach(connection: AsyncConnection, target: Path | None) -> None:
