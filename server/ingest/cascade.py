@@ -16,8 +16,14 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.db.tables import stage_intervals
 from server.ingest.columnar import Loaded
-from server.ingest.columnar.side import REPLY_STATS, REPLY_STATS_COLUMNS, derived_table
+from server.ingest.columnar.side import (
+    REPLY_STATS,
+    REPLY_STATS_COLUMNS,
+    STAGE_INTERVALS,
+    derived_table,
+)
 from server.ingest.derive import derive
 from server.ingest.files import BY_ENTITY, Record
 from server.ingest.lookups import Lookups
@@ -25,7 +31,7 @@ from server.ingest.query import IN_CHUNK, chunks, select_by_keys
 from server.ingest.replies import refresh_replies, store_reply_stats
 from server.ingest.rollup_changes import RollupChanges
 from server.ingest.row_hashes import COLUMN as SOURCE_HASH
-from server.ingest.stages import refresh_stage_intervals
+from server.ingest.stages import refresh_stage_intervals, store_intervals
 from server.ingest.write import Change, Writer, write_changes
 
 Key = tuple[str, str]
@@ -72,6 +78,7 @@ class Cascade:
         self._replies: set[Key] = set()
         self._stages: set[Key] = set()
         self._loaded_replies: Path | None = None  # a first load's reply stats, left there
+        self._loaded_intervals: Loaded | None = None  # a first load's stage intervals, too
         self._rollups = RollupChanges(timezones)
 
     def note(self, entity: str, changes: list[Change]) -> None:
@@ -102,8 +109,8 @@ class Cascade:
             self._rollups.note_counted(loaded.accounts, loaded.path)
         elif entity == "messages":  # their reply stats were computed as they were read
             self._loaded_replies = loaded.path
-        elif entity == "stage_changes":
-            self._stages.update(loaded.conversations)
+        elif entity == "stage_changes":  # their intervals were computed as they were read
+            self._loaded_intervals = loaded
 
     async def settle(self, connection: AsyncConnection) -> None:
         for parent, dependents in DEPENDENTS.items():
@@ -129,6 +136,14 @@ class Cascade:
             locked=locked,
             every_message=self._writer.fresh_table == "messages",
         )
+        if self._loaded_intervals is not None:
+            loaded, self._loaded_intervals = self._loaded_intervals, None
+            columns = [column.name for column in stage_intervals.columns]
+            table = await derived_table(
+                connection, loaded.path, STAGE_INTERVALS, "stage_intervals", columns
+            )
+            if not await store_intervals(connection, table):  # some stored: refreshed instead
+                self._stages.update(loaded.conversations)
         await refresh_stage_intervals(
             connection,
             self._stages,

@@ -73,6 +73,15 @@ WHERE ({", ".join(f"stage_intervals.{name}" for name in _VALUES)})
 """
 
 
+async def store_intervals(connection: AsyncConnection, table: str) -> bool:
+    """Insert the intervals of table `table` (those of a first load of stage changes, computed
+    as it was read: server.ingest.columnar), when none is stored; False when some are."""
+    if not await is_empty(connection, stage_intervals):
+        return False
+    await connection.exec_driver_sql(_INSERT.format(source=table))
+    return True
+
+
 async def refresh_stage_intervals(
     connection: AsyncConnection, keys: Iterable[Key], *, every_stage_change: bool = False
 ) -> None:

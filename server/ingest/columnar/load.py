@@ -15,11 +15,12 @@ from server.ingest.columnar.derive import derived
 from server.ingest.columnar.output import write_rows
 from server.ingest.columnar.replies import reply_stats, with_response_seconds
 from server.ingest.columnar.rollups import base_rollups
-from server.ingest.columnar.side import REPLY_STATS
-from server.ingest.columnar.stored import stored_frames
+from server.ingest.columnar.side import REPLY_STATS, STAGE_INTERVALS
+from server.ingest.columnar.stages import intervals
+from server.ingest.columnar.stored import closed_conversations, stored_frames
 from server.ingest.read import CsvReader
 from server.ingest.rollup_changes import account_timezones
-from server.ingest.row_hashes import CELL_SEPARATOR, COLUMN, RowHashes
+from server.ingest.row_hashes import CELL_SEPARATOR, COLUMN, HALF, RowHashes
 from server.ingest.write_common import defaulted, scalar_default
 
 
@@ -48,7 +49,9 @@ async def load(
     hashes = RowHashes.of(spec, reader.header)
     if hashes is not None:
         joined = cells.select(pl.concat_str(pl.all(), separator=CELL_SEPARATOR)).to_series()
-        rows = rows.with_columns(pl.Series(COLUMN, hashes.digests_of_joined(joined)))
+        unsigned = pl.Series(hashes.unsigned_digests(joined.cast(pl.Binary)), dtype=pl.UInt64)
+        # minus 2**63 (row_hashes.HALF), in 64 bits: the top bit flipped
+        rows = rows.with_columns((unsigned ^ HALF).reinterpret(signed=True).alias(COLUMN))
     # Every column given, so that the rows can be copied as they are.
     table = spec.table
     rows = rows.with_columns(
@@ -61,6 +64,8 @@ async def load(
         others[REPLY_STATS] = reply_stats(rows)
     elif spec.entity == "ratings":
         others.update(base_rollups(rows, await account_timezones(connection)))
+    elif spec.entity == "stage_changes":
+        others[STAGE_INTERVALS] = intervals(rows, await closed_conversations(connection))
     write_rows(rows, target, connection.dialect.name, others)
     conversations: frozenset[tuple[str, str]] = frozenset()
     if "conversation_id" in rows.columns:

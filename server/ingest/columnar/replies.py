@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from server.db.types import MICROS
+from server.ingest.columnar.durations import in_seconds
 from server.ingest.columnar.side import REPLY_STATS_COLUMNS
 
 
@@ -23,15 +23,9 @@ def with_response_seconds(messages: pl.DataFrame) -> pl.DataFrame:
     # Each message's segment: the human replies before it in its thread.
     segment = (human.cast(pl.Int64).cum_sum() - human.cast(pl.Int64)).over(conversation)
     waiting_since = pl.col("created_at").filter(customer).min().over([*conversation, "segment"])
-    # Divided by a column: polars multiplies by the reciprocal of a constant divisor (even one
-    # put in a column with pl.lit), which rounds otherwise than Python and the databases do
-    # (0.49999899999999997 for 0.499999).
-    seconds = (pl.col("created_at") - waiting_since).cast(pl.Float64) / pl.col("micros")
-    micros = pl.repeat(float(MICROS), threads.height, eager=True)  # a column, not a constant
-    timed = threads.with_columns(segment=segment, micros=micros).with_columns(
-        response_seconds=pl.when(human).then(seconds)
-    )
-    return timed.sort("row").drop("row", "segment", "micros")
+    waited = pl.when(human).then(pl.col("created_at") - waiting_since)
+    timed = in_seconds(threads.with_columns(segment=segment), waited, "response_seconds")
+    return timed.sort("row").drop("row", "segment")
 
 
 def reply_stats(messages: pl.DataFrame) -> pl.DataFrame:

@@ -18,6 +18,8 @@ SIDE_SCHEMA = "ingest_side"
 # The table of the reply stats of a first load of messages, and its columns.
 REPLY_STATS = "ingest_reply_stats"
 REPLY_STATS_COLUMNS = ("account_id", "id", "first_response_at", "human_replies", "bot_replies")
+# The table of the stage intervals of a first load of stage changes (its table's columns).
+STAGE_INTERVALS = "stage_intervals"
 
 
 def new_target(dialect: str) -> Path:
