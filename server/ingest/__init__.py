@@ -66,6 +66,7 @@ async def import_directory(
                     progress=progress,
                     ahead=reading,
                     on_written=partial(ahead.written, position + 1, frozenset({spec.entity})),
+                    on_columnar=partial(ahead.start, position + 1, frozenset({spec.entity})),
                 )
             result.print()
             if not result.written:

@@ -94,6 +94,7 @@ async def load_file(
     progress: bool,
     ahead: Ahead | None = None,
     on_written: Callable[[bool], Awaitable[None]] | None = None,
+    on_columnar: Callable[[], None] | None = None,
 ) -> FileReport:
     """Import one open file. Nothing of it is visible until it all is: the transaction commits
     after the last row and the derived values it changes, so a killed import loses nothing that
@@ -103,7 +104,10 @@ async def load_file(
     `ahead`: the file's reading, started before its turn. `on_written` is awaited once its rows
     are written, with whether what is left of its transaction takes locks that readers of
     other tables wait on (`Writer.locks_on_finish`): it starts reading the next file, and then
-    returns once that reading needs none of them (server.ingest.prefetch)."""
+    returns once that reading needs none of them (server.ingest.prefetch). `on_columnar` is
+    called if a worker reads the file column by column (server.ingest.columnar): this process
+    waits for it without work of its own, so the next file may be read meanwhile (peer data,
+    SQLite: the ratings' worker then runs beside the messages', not after)."""
     spec = reader.spec
     report = FileReport(spec.name)
     if ahead is None:
@@ -126,6 +130,8 @@ async def load_file(
                         if ahead is None:
                             target = _columnar_target(connection.dialect.name, reader, start)
                         await side.attach(connection, target)
+                        if target is not None and on_columnar is not None:
+                            on_columnar()
                         await bulk.tune(connection)
                         with FileProgress(spec.name, reader.size, progress, started) as bar:
                             if ahead is None:
