@@ -34,9 +34,12 @@ async def load(
 ) -> Loaded | None:
     """Read, check and derive the file at `path` and leave its rows at `target`; None when a
     row is not valid, or might not be (nothing was written: read it row by row). The stored rows
-    it refers to are loaded first, then `on_preloaded` is called."""
+    it refers to are loaded first, with all else it reads of the database (a reading that
+    preloads reads nothing after: server.ingest.prefetch), then `on_preloaded` is called."""
     spec = reader.spec
     stored = await stored_frames(connection, spec.references)
+    timezones = await account_timezones(connection) if spec.entity == "ratings" else {}
+    closed = await closed_conversations(connection) if spec.entity == "stage_changes" else None
     on_preloaded()
     cells = read_cells(path, reader.header)
     if cells is None:
@@ -63,9 +66,9 @@ async def load(
         rows = with_response_seconds(rows)
         others[REPLY_STATS] = reply_stats(rows)
     elif spec.entity == "ratings":
-        others.update(base_rollups(rows, await account_timezones(connection)))
-    elif spec.entity == "stage_changes":
-        others[STAGE_INTERVALS] = intervals(rows, await closed_conversations(connection))
+        others.update(base_rollups(rows, timezones))
+    elif closed is not None:
+        others[STAGE_INTERVALS] = intervals(rows, closed)
     write_rows(rows, target, connection.dialect.name, others)
     conversations: frozenset[tuple[str, str]] = frozenset()
     if "conversation_id" in rows.columns:
