@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -77,8 +76,7 @@ class Cascade:
         self._pending: dict[tuple[str, Dependent], set[Key]] = defaultdict(set)
         self._replies: set[Key] = set()
         self._stages: set[Key] = set()
-        self._loaded_replies: Path | None = None  # a first load's reply stats, left there
-        self._loaded_intervals: Loaded | None = None  # a first load's stage intervals, too
+        self._loaded: tuple[str, Loaded] | None = None  # see note_loaded
         self._rollups = RollupChanges(timezones)
 
     def note(self, entity: str, changes: list[Change]) -> None:
@@ -104,13 +102,11 @@ class Cascade:
 
     def note_loaded(self, entity: str, loaded: Loaded) -> None:
         """`note`, for a first load read column by column: every row new, none a parent of
-        stored rows yet."""
-        if entity == "ratings":  # their base rollups were counted as they were read
+        stored rows yet, and what they feed computed as they were read."""
+        if entity == "ratings":
             self._rollups.note_counted(loaded.accounts, loaded.path)
-        elif entity == "messages":  # their reply stats were computed as they were read
-            self._loaded_replies = loaded.path
-        elif entity == "stage_changes":  # their intervals were computed as they were read
-            self._loaded_intervals = loaded
+        elif entity in ("messages", "stage_changes"):
+            self._loaded = (entity, loaded)
 
     async def settle(self, connection: AsyncConnection) -> None:
         for parent, dependents in DEPENDENTS.items():
@@ -119,16 +115,7 @@ class Cascade:
                 if keys:
                     await self._rederive(connection, dependent, keys)
         locked = "conversations" in self._writer.locks_on_finish
-        if self._loaded_replies is not None:
-            stats = await derived_table(
-                connection,
-                self._loaded_replies,
-                REPLY_STATS,
-                "conversations",
-                REPLY_STATS_COLUMNS,
-            )
-            await store_reply_stats(connection, stats, locked=locked)
-            self._loaded_replies = None
+        await self._store_loaded(connection, locked=locked)
         await refresh_replies(
             connection,
             self._replies,
@@ -136,14 +123,6 @@ class Cascade:
             locked=locked,
             every_message=self._writer.fresh_table == "messages",
         )
-        if self._loaded_intervals is not None:
-            loaded, self._loaded_intervals = self._loaded_intervals, None
-            columns = [column.name for column in stage_intervals.columns]
-            table = await derived_table(
-                connection, loaded.path, STAGE_INTERVALS, "stage_intervals", columns
-            )
-            if not await store_intervals(connection, table):  # some stored: refreshed instead
-                self._stages.update(loaded.conversations)
         await refresh_stage_intervals(
             connection,
             self._stages,
@@ -152,6 +131,24 @@ class Cascade:
         self._replies.clear()
         self._stages.clear()
         await self._rollups.settle(connection)  # ratings re-derived above included
+
+    async def _store_loaded(self, connection: AsyncConnection, *, locked: bool) -> None:
+        """The reply stats or the stage intervals a first load computed as it was read."""
+        if self._loaded is None:
+            return
+        (entity, loaded), self._loaded = self._loaded, None
+        if entity == "messages":
+            stats = await derived_table(
+                connection, loaded.path, REPLY_STATS, "conversations", REPLY_STATS_COLUMNS
+            )
+            await store_reply_stats(connection, stats, locked=locked)
+            return
+        columns = [column.name for column in stage_intervals.columns]
+        table = await derived_table(
+            connection, loaded.path, STAGE_INTERVALS, "stage_intervals", columns
+        )
+        if not await store_intervals(connection, table):  # some stored: refreshed instead
+            self._stages.update(loaded.conversations)
 
     async def _rederive(
         self, connection: AsyncConnection, dependent: Dependent, parents: set[Key]

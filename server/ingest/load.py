@@ -110,10 +110,13 @@ async def load_file(
     SQLite: the ratings' worker then runs beside the messages', not after)."""
     spec = reader.spec
     report = FileReport(spec.name)
+    # Its time counts from its turn: reading ahead overlaps the files before (whose own time
+    # it is), so the files' times add up to the import's.
+    started = perf_counter()
     if ahead is None:
-        started, print_ = perf_counter(), unchanged.fingerprint(directory / spec.name, spec)
+        print_ = unchanged.fingerprint(directory / spec.name, spec)
     else:
-        started, print_ = ahead.reading.started, ahead.fingerprint
+        print_ = ahead.fingerprint
     rejects = Rejects(directory, spec.name, reader.header) if skip_invalid else None
     target = None if ahead is None else ahead.columnar_target
     try:
@@ -133,7 +136,7 @@ async def load_file(
                         if target is not None and on_columnar is not None:
                             on_columnar()
                         await bulk.tune(connection)
-                        with FileProgress(spec.name, reader.size, progress, started) as bar:
+                        with FileProgress(spec.name, reader.size, progress) as bar:
                             if ahead is None:
                                 parts = _workers(connection.dialect.name)
                                 source = _batches(

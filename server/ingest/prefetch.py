@@ -27,7 +27,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, Callable, Set
 from contextlib import suppress
-from time import perf_counter
 
 from server.ingest.columnar import Loaded
 from server.ingest.files import CsvFile
@@ -62,7 +61,6 @@ class ReadAhead:
     ) -> None:
         """`on_read_whole` is called if the whole file is read before its writer takes it.
         `preloaded` is set by the source once it preloaded, when it does."""
-        self.started = perf_counter()
         self._source = source
         self._on_read_whole = on_read_whole
         self._preloaded = preloaded

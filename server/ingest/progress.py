@@ -19,12 +19,9 @@ class FileProgress:
     """Use as a context manager; `enabled=False` shows nothing. Leaves no trace when done: the
     summary line printed afterwards says what happened."""
 
-    def __init__(
-        self, name: str, total_bytes: int, enabled: bool, started: float | None = None
-    ) -> None:
-        """`started`: when the file's reading started (perf_counter), if before now."""
+    def __init__(self, name: str, total_bytes: int, enabled: bool) -> None:
         self._name = name
-        self._started = perf_counter() if started is None else started
+        self._started = perf_counter()
         console = Console(stderr=True)
         self._progress = Progress(
             TextColumn("{task.description}"),

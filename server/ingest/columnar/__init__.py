@@ -35,7 +35,8 @@ class Loaded:
     rows: int
     columns: tuple[str, ...]
     accounts: frozenset[str]
-    conversations: frozenset[tuple[str, str]]  # (account, id) of those its rows belong to
+    # Stage changes: (account, id) of the conversations they belong to (others: none).
+    conversations: frozenset[tuple[str, str]]
     bytes_read: int
 
 

@@ -71,7 +71,7 @@ async def load(
         others[STAGE_INTERVALS] = intervals(rows, closed)
     write_rows(rows, target, connection.dialect.name, others)
     conversations: frozenset[tuple[str, str]] = frozenset()
-    if "conversation_id" in rows.columns:
+    if closed is not None:  # stage changes: their intervals, if some are stored after all
         pairs = rows.select("account_id", "conversation_id").drop_nulls().unique()
         conversations = frozenset(pairs.iter_rows())
     return Loaded(
