@@ -108,70 +108,103 @@ async def load_file(
     called if a worker reads the file column by column (server.ingest.columnar): this process
     waits for it without work of its own, so the next file may be read meanwhile (peer data,
     SQLite: the ratings' worker then runs beside the messages', not after)."""
-    spec = reader.spec
-    report = FileReport(spec.name)
     # Its time counts from its turn: reading ahead overlaps the files before (whose own time
     # it is), so the files' times add up to the import's.
     started = perf_counter()
+    spec = reader.spec
     if ahead is None:
-        print_ = unchanged.fingerprint(directory / spec.name, spec)
+        fingerprint = unchanged.fingerprint(directory / spec.name, spec)
     else:
-        print_ = ahead.fingerprint
-    rejects = Rejects(directory, spec.name, reader.header) if skip_invalid else None
-    target = None if ahead is None else ahead.columnar_target
+        fingerprint = ahead.fingerprint
+    file = _File(
+        reader,
+        directory,
+        skip_invalid=skip_invalid,
+        progress=progress,
+        ahead=ahead,
+        on_written=on_written,
+        on_columnar=on_columnar,
+        report=FileReport(spec.name),
+        fingerprint=fingerprint,
+        rejects=Rejects(directory, spec.name, reader.header) if skip_invalid else None,
+        columnar_target=None if ahead is None else ahead.columnar_target,
+    )
     try:
         async with engine.connect() as connection:
             await bulk.prepare(connection)
             try:
-                async with connection.begin() as transaction:
-                    start = await _start(connection, spec, print_)
-                    # What came before changed nothing the reading ahead relied on.
-                    assert ahead is None or ahead.start == start, (spec.name, ahead.start, start)
-                    if start.known is not None:
-                        report.rows, report.written, report.unchanged = start.known, True, True
-                    else:
-                        if ahead is None:
-                            target = _columnar_target(connection.dialect.name, reader, start)
-                        await side.attach(connection, target)
-                        if target is not None and on_columnar is not None:
-                            on_columnar()
-                        await bulk.tune(connection)
-                        with FileProgress(spec.name, reader.size, progress) as bar:
-                            if ahead is None:
-                                parts = _workers(connection.dialect.name)
-                                source = _batches(
-                                    engine, reader, directory, skip_invalid, parts, None, target
-                                )
-                            else:
-                                source = ahead.reading.batches()
-                            async with aclosing(source):
-                                report.written = await _write(
-                                    connection,
-                                    source,
-                                    spec,
-                                    start,
-                                    report,
-                                    rejects,
-                                    bar,
-                                    on_written,
-                                )
-                        if report.written:
-                            whole = print_ if not report.rejected else None
-                            await unchanged.remember(connection, spec.name, whole, report.rows)
-                        else:
-                            await transaction.rollback()
+                await _import(engine, connection, file)
             finally:
-                await side.detach(connection, target)
+                await side.detach(connection, file.columnar_target)
     finally:
         if ahead is not None:
             await ahead.close()
-        side.discard(target)
-        if rejects is not None:
-            rejects.close()
+        side.discard(file.columnar_target)
+        if file.rejects is not None:
+            file.rejects.close()
+    report = file.report
     report.seconds = perf_counter() - started
-    if rejects is not None and rejects.count:
-        report.rejects = rejects.path
+    if file.rejects is not None and file.rejects.count:
+        report.rejects = file.rejects.path
     return report
+
+
+@dataclass
+class _File:
+    """One file's import, as its steps share it."""
+
+    reader: CsvReader
+    directory: Path
+    skip_invalid: bool
+    progress: bool
+    ahead: Ahead | None
+    on_written: Callable[[bool], Awaitable[None]] | None
+    on_columnar: Callable[[], None] | None
+    report: FileReport
+    fingerprint: str
+    rejects: Rejects | None
+    columnar_target: Path | None  # where a worker leaves its rows, read column by column
+
+
+async def _import(engine: AsyncEngine, connection: AsyncConnection, file: _File) -> None:
+    """The file's transaction: its rows read (or taken from its reading ahead) and written,
+    then what they invalidate; rolled back when the file is not to be kept."""
+    spec, report = file.reader.spec, file.report
+    async with connection.begin() as transaction:
+        start = await _start(connection, spec, file.fingerprint)
+        # What came before changed nothing the reading ahead relied on.
+        assert file.ahead is None or file.ahead.start == start, (spec.name, file.ahead, start)
+        if start.known is not None:
+            report.rows, report.written, report.unchanged = start.known, True, True
+            return
+        if file.ahead is None:
+            file.columnar_target = _columnar_target(connection.dialect.name, file.reader, start)
+        await side.attach(connection, file.columnar_target)
+        if file.columnar_target is not None and file.on_columnar is not None:
+            file.on_columnar()
+        await bulk.tune(connection)
+        with FileProgress(spec.name, file.reader.size, file.progress) as bar:
+            async with aclosing(_source(engine, connection, file)) as source:
+                report.written = await _write(
+                    connection, source, spec, start, report, file.rejects, bar, file.on_written
+                )
+        if report.written:
+            whole = file.fingerprint if not report.rejected else None
+            await unchanged.remember(connection, spec.name, whole, report.rows)
+        else:
+            await transaction.rollback()
+
+
+def _source(
+    engine: AsyncEngine, connection: AsyncConnection, file: _File
+) -> AsyncGenerator[Produced, None]:
+    """The file's batches: those of its reading ahead, or of a reading started now."""
+    if file.ahead is not None:
+        return file.ahead.reading.batches()
+    parts = _workers(connection.dialect.name)
+    return _batches(
+        engine, file.reader, file.directory, file.skip_invalid, parts, None, file.columnar_target
+    )
 
 
 async def _start(connection: AsyncConnection, spec: CsvFile, print_: str) -> Start:
