@@ -203,7 +203,12 @@ def _source(
         return file.ahead.reading.batches()
     parts = _workers(connection.dialect.name)
     return _batches(
-        engine, file.reader, file.directory, file.skip_invalid, parts, None, file.columnar_target
+        engine,
+        file.reader,
+        file.directory,
+        file.skip_invalid,
+        parts,
+        columnar_target=file.columnar_target,
     )
 
 

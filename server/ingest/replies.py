@@ -10,8 +10,8 @@ thread order. Only rows whose values differ are updated, so a re-import writes n
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from contextlib import nullcontext
+from collections.abc import AsyncIterator, Iterable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import text
@@ -114,8 +114,7 @@ async def refresh_replies(
     # Most conversations updated (a first load of messages): their secondary indexes are built
     # again afterwards instead of taking an entry per row, which no reader can see meanwhile
     # (peer data: the UPDATE took 4.8 s and the builds 1.2 s, against 9-10 s with them).
-    aside = locked and len(keys) >= SET_ASIDE_SHARE * await row_count(connection, conversations)
-    async with indexes_set_aside(connection, "conversations") if aside else nullcontext():
+    async with _set_aside_if_most(connection, len(keys)) if locked else nullcontext():
         for statement in statements:
             await connection.exec_driver_sql(statement.format(keys=table))
 
@@ -133,15 +132,24 @@ async def store_reply_stats(connection: AsyncConnection, stats: str, *, locked: 
     """Set the reply stats of the conversations in table `stats` (account_id, id and the
     stats): those of a first load of messages, computed as it was read (server.ingest.columnar);
     the other conversations have no reply. `locked`: as in refresh_replies."""
-    count = await connection.scalar(text(f"SELECT count(*) FROM {stats}")) or 0
-    postgres = connection.dialect.name == "postgresql"
-    aside = (
-        postgres
-        and locked
-        and count >= SET_ASIDE_SHARE * await row_count(connection, conversations)
-    )
-    async with indexes_set_aside(connection, "conversations") if aside else nullcontext():
+    writing: AbstractAsyncContextManager[None] = nullcontext()
+    if locked and connection.dialect.name == "postgresql":
+        count = await connection.scalar(text(f"SELECT count(*) FROM {stats}")) or 0
+        writing = _set_aside_if_most(connection, count)
+    async with writing:
         await connection.exec_driver_sql(_STORE_LOADED.format(stats=stats))
+
+
+@asynccontextmanager
+async def _set_aside_if_most(connection: AsyncConnection, count: int) -> AsyncIterator[None]:
+    """PostgreSQL, the transaction holding the conversations already (a first load of
+    messages, whose drops of foreign keys lock them), while the reply counts of `count` of them
+    are written: their secondary indexes set aside when that is most of them."""
+    if count >= SET_ASIDE_SHARE * await row_count(connection, conversations):
+        async with indexes_set_aside(connection, "conversations"):
+            yield
+    else:
+        yield
 
 
 # SQLite: the messages of the conversations to refresh, in thread order; then their conversations.

@@ -11,13 +11,10 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from server.db.types import MICROS, from_micros
+from server.db.types import from_micros
 from server.ingest.rollups import BASE_ROLLUPS, FIRST_DAY, LAST_DAY, kept_columns, local_day
 from server.metrics.rollups import Rollup
-from server.metrics.time import Granularity, day_number, zone
-
-_HOUR = 3_600 * MICROS
-_DAY = 86_400 * MICROS
+from server.metrics.time import DAY, HOUR, Granularity, day_number, zone
 
 
 def base_rollups(ratings: pl.DataFrame, timezones: Mapping[str, str]) -> dict[str, pl.DataFrame]:
@@ -44,18 +41,18 @@ def _local_days(ratings: pl.DataFrame, timezones: Mapping[str, str]) -> pl.Serie
     """Each rating's local day number in its account's time zone, as
     server.ingest.rollups.local_day tells it: by the UTC offset of the hour it falls in (one
     zone lookup per hour of the year), or, in an hour whose offset changes, its own."""
-    hours = ratings.select("account_id", hour=pl.col("created_at") // _HOUR).unique()
+    hours = ratings.select("account_id", hour=pl.col("created_at") // HOUR).unique()
     offsets: list[int | None] = []
     for account, hour in hours.iter_rows():
         tz = zone(timezones.get(account) or "UTC")
-        start, end = hour * _HOUR, (hour + 1) * _HOUR - 1
+        start, end = hour * HOUR, (hour + 1) * HOUR - 1
         offset = _offset(start, tz)
         offsets.append(offset if offset == _offset(end, tz) else None)
     by_hour = hours.with_columns(offset=pl.Series(offsets, dtype=pl.Int64))
-    timed = ratings.select("account_id", "created_at", hour=pl.col("created_at") // _HOUR).join(
+    timed = ratings.select("account_id", "created_at", hour=pl.col("created_at") // HOUR).join(
         by_hour, on=["account_id", "hour"], how="left", maintain_order="left"
     )
-    days = (pl.col("created_at") + pl.col("offset")) // _DAY
+    days = (pl.col("created_at") + pl.col("offset")) // DAY
     local = timed.select(days.alias("local_day"), "account_id", "created_at")
     if local["local_day"].null_count():  # an hour with a change of offset: each its own day
         rows = local.with_row_index().filter(pl.col("local_day").is_null())
