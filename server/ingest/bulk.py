@@ -5,7 +5,7 @@
   in (one sorted build instead of millions of random inserts). The drop and the rebuild are in
   the file's transaction, so an interrupted import leaves the indexes as they were.
 - PostgreSQL: a table that is empty when its file starts is loaded in bulk
-  (server.ingest.fresh_postgres), its secondary indexes set aside meanwhile (`indexes_set_aside`),
+  (server.ingest.fresh_postgres), its indexes set aside meanwhile (`indexes_set_aside`),
   as are the conversations' while a first load of messages writes their reply counts.
 - Both: statistics refreshed (ANALYZE) for the tables a file changed substantially
   (`worth_analysing`), inside its transaction, so the first reports after an import are planned
@@ -99,14 +99,21 @@ class DeferredIndexes:
         self._definitions.clear()
 
 
-# PostgreSQL: a table's indexes that no constraint owns (a primary key or unique constraint stays:
-# upserts rely on it).
-_SECONDARY_INDEXES = text("""
-SELECT i.indexname, i.indexdef FROM pg_indexes AS i
+# PostgreSQL: a table's indexes that no foreign key relies on, with the definition that builds
+# each again: a plain index's own, or its primary key or unique constraint's (no upsert runs while
+# they are aside, and a key another table's foreign key references stays: it would have to go too).
+_INDEXES_TO_SET_ASIDE = text("""
+SELECT i.indexname, c.conname, coalesce(pg_get_constraintdef(c.oid), i.indexdef)
+FROM pg_indexes AS i
+LEFT JOIN pg_constraint AS c
+  ON c.conindid = (quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass
+  AND c.contype <> 'f'
 WHERE i.schemaname = current_schema() AND i.tablename = :name
+  AND (c.oid IS NULL OR c.contype IN ('p', 'u'))
   AND NOT EXISTS (
-      SELECT 1 FROM pg_constraint AS c
-      WHERE c.conindid = (quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass
+      SELECT 1 FROM pg_constraint AS f
+      WHERE f.contype = 'f'
+        AND f.conindid = (quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass
   )
 ORDER BY i.indexname
 """)
@@ -114,16 +121,26 @@ ORDER BY i.indexname
 
 @asynccontextmanager
 async def indexes_set_aside(connection: AsyncConnection, name: str) -> AsyncIterator[None]:
-    """PostgreSQL: the table's secondary indexes dropped, then built again (one sorted build
-    each instead of an index entry per row written). In the transaction, which holds the table
-    exclusively until it commits."""
+    """PostgreSQL: the table's indexes dropped, then built again (one sorted build each instead
+    of an index entry per row written), primary key and unique constraints included unless a
+    foreign key references them. In the transaction, which holds the table exclusively until it
+    commits; what is written meanwhile must not rely on a key (no upsert), and must hold no
+    duplicate key, or the rebuild fails the transaction."""
     assert connection.dialect.name == "postgresql"
-    indexes = (await connection.execute(_SECONDARY_INDEXES, {"name": name})).all()
-    for index, _ in indexes:
-        await connection.exec_driver_sql(f'DROP INDEX "{index}"')
+    indexes = (await connection.execute(_INDEXES_TO_SET_ASIDE, {"name": name})).all()
+    for index, constraint, _ in indexes:
+        if constraint is None:
+            await connection.exec_driver_sql(f'DROP INDEX "{index}"')
+        else:
+            await connection.exec_driver_sql(f'ALTER TABLE "{name}" DROP CONSTRAINT "{constraint}"')
     yield
-    for _, definition in indexes:
-        await connection.exec_driver_sql(definition)
+    for _, constraint, definition in indexes:
+        if constraint is None:
+            await connection.exec_driver_sql(definition)
+        else:
+            await connection.exec_driver_sql(
+                f'ALTER TABLE "{name}" ADD CONSTRAINT "{constraint}" {definition}'
+            )
 
 
 def worth_analysing(changed: int, rows: int) -> bool:

@@ -29,7 +29,8 @@ from server.ingest.keyset import Key, key_table
 _SQLITE_THREAD_ORDER = "m.created_at, CASE WHEN m.author_type = 'customer' THEN 0 ELSE 1 END, m.id"
 _THREAD_ORDER = f'{_SQLITE_THREAD_ORDER} COLLATE "C"'
 # PostgreSQL: from this share of the conversations on, when they are locked already, their
-# secondary indexes are set aside while their reply counts are written.
+# indexes (all but the primary key other tables reference) are set aside while their reply
+# counts are written.
 SET_ASIDE_SHARE = 0.5
 
 # Each message's segment: the human replies before it in its conversation's thread.
@@ -111,7 +112,7 @@ async def refresh_replies(
         return
     table = await key_table(connection, _KEYS, keys)
     statements = (_MESSAGES, _CONVERSATIONS) if responses else (_CONVERSATIONS,)
-    # Most conversations updated (a first load of messages): their secondary indexes are built
+    # Most conversations updated (a first load of messages): their indexes are built
     # again afterwards instead of taking an entry per row, which no reader can see meanwhile
     # (peer data: the UPDATE took 4.8 s and the builds 1.2 s, against 9-10 s with them).
     async with _set_aside_if_most(connection, len(keys)) if locked else nullcontext():
@@ -144,7 +145,7 @@ async def store_reply_stats(connection: AsyncConnection, stats: str, *, locked: 
 async def _set_aside_if_most(connection: AsyncConnection, count: int) -> AsyncIterator[None]:
     """PostgreSQL, the transaction holding the conversations already (a first load of
     messages, whose drops of foreign keys lock them), while the reply counts of `count` of them
-    are written: their secondary indexes set aside when that is most of them."""
+    are written: their indexes set aside when that is most of them."""
     if count >= SET_ASIDE_SHARE * await row_count(connection, conversations):
         async with indexes_set_aside(connection, "conversations"):
             yield
