@@ -66,7 +66,7 @@ async def import_directory(
                     progress=progress,
                     ahead=reading,
                     on_written=partial(ahead.written, position + 1, frozenset({spec.entity})),
-                    on_columnar=partial(ahead.start, position + 1, frozenset({spec.entity})),
+                    on_columnar=partial(ahead.start_all, position + 1, frozenset({spec.entity})),
                 )
             result.print()
             if not result.written:
@@ -105,10 +105,7 @@ class _FilesAhead:
         if not locking:
             self.start(position, unfinished)
             return
-        entities = set(unfinished)
-        for later in range(position, len(self._readers)):
-            self.start(later, frozenset(entities), preload=True)
-            entities.add(self._readers[later].spec.entity)
+        self.start_all(position, unfinished)
         tasks = [task for p, task in self._reading.items() if p >= position]
         if not tasks:
             return
@@ -119,6 +116,16 @@ class _FilesAhead:
             if not task.cancelled() and task.exception() is None and (ahead := task.result())
         ]
         await asyncio.gather(*(reading.preloaded() for reading in readings))
+
+    def start_all(self, position: int, unfinished: frozenset[str]) -> None:
+        """`start` every file from `position` on that can be read now, each preloading: while
+        a file is read column by column (the importer waits for its worker), and before a
+        finish that locks. (Peer data, PostgreSQL: the stage changes, started once the
+        ratings were read, kept the messages' COPY waiting 5 s for their preloading.)"""
+        entities = set(unfinished)
+        for later in range(position, len(self._readers)):
+            self.start(later, frozenset(entities), preload=True)
+            entities.add(self._readers[later].spec.entity)
 
     def start(self, position: int, unfinished: frozenset[str], *, preload: bool = False) -> None:
         """Start reading the file at `position`, if it refers to none of the `unfinished`

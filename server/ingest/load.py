@@ -106,8 +106,8 @@ async def load_file(
     other tables wait on (`Writer.locks_on_finish`): it starts reading the next file, and then
     returns once that reading needs none of them (server.ingest.prefetch). `on_columnar` is
     called if a worker reads the file column by column (server.ingest.columnar): this process
-    waits for it without work of its own, so the next file may be read meanwhile (peer data,
-    SQLite: the ratings' worker then runs beside the messages', not after)."""
+    waits for it without work of its own, so the later files may be read meanwhile (peer
+    data, SQLite: the ratings' worker then runs beside the messages', not after)."""
     # Its time counts from its turn: reading ahead overlaps the files before (whose own time
     # it is), so the files' times add up to the import's.
     started = perf_counter()
