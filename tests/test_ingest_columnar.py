@@ -8,6 +8,7 @@ import csv
 import io
 import random
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -163,6 +164,48 @@ async def test_cells_in_every_accepted_form_are_stored_as_the_row_reader_stores_
 
     assert loaded == COLUMNAR
     assert len(by_rows["ratings"]) == 4 and len(by_rows["messages"]) == 8
+    for name, stored in by_rows.items():
+        assert by_columns[name] == stored, name
+
+
+def spread_ratings_folder(directory: Path, random_: random.Random) -> Path:
+    """The base folder with 400 ratings scattered over 2024-2026: every month, quarter and
+    year, the clock changes of Europe/Helsinki (acme) and UTC (beta), and local midnights."""
+    directory.mkdir()
+    for path in BASE.iterdir():
+        if path.name != "ratings.csv":
+            (directory / path.name).write_bytes(path.read_bytes())
+    header = ODD_RATINGS[0]
+    rows = [header]
+    start = 1_704_067_200  # 2024-01-01T00:00:00Z
+    for number in range(400):
+        account = random_.choice(["acme", "beta"])
+        instant = start + random_.randrange(3 * 365 * 86_400)
+        if number % 10 == 0:  # on a local midnight in Helsinki (21:00 or 22:00 UTC)
+            instant = instant - instant % 86_400 + random_.choice([21, 22]) * 3_600
+        stamp = datetime.fromtimestamp(instant, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        survey = random_.choice(["csat", "nps", "ces", "happiness"])
+        score = {"csat": 5, "nps": 10, "ces": 7, "happiness": 3}[survey]
+        inbox = random_.choice(["support", "sales", ""]) if account == "acme" else "main"
+        user = random_.choice(["ann", "bob", ""]) if account == "acme" else "zed"
+        rows.append(
+            [account, f"r{number}", survey, str(random_.randint(1, score)), "", stamp, "",
+             user, "", random_.choice(["email", "chat", ""]), inbox, "", ""]
+        )  # fmt: skip
+    write(directory / "ratings.csv", rows)
+    return directory
+
+
+async def test_every_rollup_of_ratings_over_years_and_clock_changes_is_counted_as_in_sql(
+    engine: AsyncEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, loaded: list[str]
+) -> None:
+    folder = spread_ratings_folder(tmp_path / "spread", random.Random(11))
+    large(monkeypatch, folder, "ratings.csv")
+
+    by_columns, by_rows = await both_ways(engine, monkeypatch, folder)
+
+    assert loaded == ["ratings"]
+    assert len(by_rows["rating_user_years"]) > 10 and len(by_rows["rating_user_quarters"]) > 40
     for name, stored in by_rows.items():
         assert by_columns[name] == stored, name
 

@@ -15,14 +15,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.db.tables import stage_intervals
 from server.ingest.columnar import Loaded
-from server.ingest.columnar.side import (
-    REPLY_STATS,
-    REPLY_STATS_COLUMNS,
-    STAGE_INTERVALS,
-    derived_table,
-)
+from server.ingest.columnar.side import REPLY_STATS, REPLY_STATS_COLUMNS, derived_table
 from server.ingest.derive import derive
 from server.ingest.files import BY_ENTITY, Record
 from server.ingest.lookups import Lookups
@@ -143,11 +137,7 @@ class Cascade:
             )
             await store_reply_stats(connection, stats, locked=locked)
             return
-        columns = [column.name for column in stage_intervals.columns]
-        table = await derived_table(
-            connection, loaded.path, STAGE_INTERVALS, "stage_intervals", columns
-        )
-        if not await store_intervals(connection, table):  # some stored: refreshed instead
+        if not await store_intervals(connection, loaded.path):  # some stored: refreshed instead
             self._stages.update(loaded.conversations)
 
     async def _rederive(

@@ -20,12 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.db import tables
 from server.db.types import MICROS, to_micros
-from server.ingest.columnar.side import derived_table
+from server.ingest.columnar.side import copy_derived
 from server.ingest.files import Record
 from server.ingest.rollup_deltas import AccountDeltas, adjust
 from server.ingest.rollups import (
-    BASE_ROLLUPS,
-    DERIVED_ROLLUPS,
     account_timezone,
     local_day,
     rebuild_account,
@@ -62,7 +60,7 @@ class RollupChanges:
         self._deltas: dict[str, AccountDeltas] = {}
         self._recount: set[str] = set()  # accounts whose days are counted again
         self._whole: set[str] = set()  # accounts to count again entirely
-        self._counted: set[str] = set()  # accounts whose base rollups were counted, and where
+        self._counted: set[str] = set()  # accounts whose rollups were counted, and where
         self._counted_at: Path | None = None
 
     def note(self, entity: str, changes: list[Change]) -> None:
@@ -83,7 +81,7 @@ class RollupChanges:
                     self._whole.add(str(new["id"]))
 
     def note_counted(self, accounts: Iterable[str], target: Path) -> None:
-        """Every rating of these accounts is new (a first load), and their base rollups were
+        """Every rating of these accounts is new (a first load), and their rollups were
         counted as they were read, left beside them at `target` (server.ingest.columnar)."""
         self._counted.update(accounts)
         self._counted_at = target
@@ -135,19 +133,12 @@ class RollupChanges:
         self._counted_at = None
 
     async def _store_counted(self, connection: AsyncConnection, target: Path) -> None:
-        """The base rollups of `_counted` accounts as counted, then the others from them."""
+        """The rollups of `_counted` accounts, as counted."""
         accounts = sorted(self._counted)
-        for rollup in BASE_ROLLUPS:
+        for rollup in ROLLUPS:
             table = rollup.table
-            columns = [column.name for column in table.columns]
-            counted = await derived_table(connection, target, rollup.name, table.name, columns)
             await connection.execute(delete(table).where(table.c.account_id.in_(accounts)))
-            names = ", ".join(columns)
-            await connection.exec_driver_sql(
-                f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {counted}"
-            )
-        for account in accounts:
-            await rebuild_account(connection, account, DERIVED_ROLLUPS)
+            await copy_derived(connection, target, table.name, [c.name for c in table.columns])
 
 
 def _by_account(rows: list[Record]) -> list[tuple[str, list[Record]]]:

@@ -41,9 +41,6 @@ from server.metrics.rollups import ROLLUPS, Rollup
 from server.metrics.time import Granularity, Period, day_number, unit_end, unit_start, zone
 
 _RATINGS = tables.ratings
-# The rollups counted from the ratings, and those counted from other rollups.
-BASE_ROLLUPS = tuple(rollup for rollup in ROLLUPS if rollup.counted_from is None)
-DERIVED_ROLLUPS = tuple(rollup for rollup in ROLLUPS if rollup.counted_from is not None)
 _CREATED = type_coerce(_RATINGS.c.created_at, BigInteger)
 
 
@@ -137,7 +134,7 @@ def _refresh(
     """The statements for the runs of days (first, last) of each rollup's grain."""
     statements: list[Executable] = []
     # A rollup counted from another is refreshed after it (over the same days or more).
-    for rollup in sorted(rollups, key=_depth):
+    for rollup in sorted(rollups, key=lambda rollup: rollup.depth):
         for first, last in runs(rollup.grain):
             first, last = max(first, FIRST_DAY), min(last, LAST_DAY)
             if first > last:
@@ -171,11 +168,6 @@ def _runs(days: Collection[date], grain: Granularity) -> list[tuple[date, date]]
         merged.append((runs[begin][0], runs[last][1]))
         begin = last + 1
     return merged
-
-
-def _depth(rollup: Rollup) -> int:
-    """How many rollups it is counted through from the ratings."""
-    return 0 if rollup.counted_from is None else 1 + _depth(rollup.counted_from)
 
 
 def _clear(rollup: Rollup, account: str, period: Period) -> Executable:

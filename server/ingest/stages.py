@@ -12,12 +12,14 @@ re-import writes nothing; into an empty table (a first load), simply inserted.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.db.tables import stage_intervals
 from server.db.types import MICROS
 from server.ingest.bulk import is_empty
+from server.ingest.columnar.side import STAGE_INTERVALS, copy_derived
 from server.ingest.keyset import Key, key_table
 
 _DESIRED = "ingest_desired_intervals"
@@ -73,12 +75,14 @@ WHERE ({", ".join(f"stage_intervals.{name}" for name in _VALUES)})
 """
 
 
-async def store_intervals(connection: AsyncConnection, table: str) -> bool:
-    """Insert the intervals of table `table` (those of a first load of stage changes, computed
-    as it was read: server.ingest.columnar), when none is stored; False when some are."""
+async def store_intervals(connection: AsyncConnection, target: Path) -> bool:
+    """Insert the intervals a first load of stage changes computed as it was read, left beside
+    its rows at `target` (server.ingest.columnar), when none is stored; False when some are.
+    (Peer data, PostgreSQL: 2.5 s through a temporary table.)"""
     if not await is_empty(connection, stage_intervals):
         return False
-    await connection.exec_driver_sql(_INSERT.format(source=table))
+    columns = [column.name for column in stage_intervals.columns]
+    await copy_derived(connection, target, STAGE_INTERVALS, columns)
     return True
 
 

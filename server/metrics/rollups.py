@@ -62,6 +62,11 @@ class Rollup:
         return self.grain.value.lower()
 
     @property
+    def depth(self) -> int:
+        """How many rollups it is counted through from the facts."""
+        return 0 if self.counted_from is None else 1 + self.counted_from.depth
+
+    @property
     def columns(self) -> frozenset[str]:
         """The fact's columns the rollup keeps (its grain column and its count are not)."""
         return frozenset(c.name for c in self.table.columns) - {"account_id", self.column, "n"}

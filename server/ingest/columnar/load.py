@@ -14,7 +14,7 @@ from server.ingest.columnar.check import checked_records
 from server.ingest.columnar.derive import derived
 from server.ingest.columnar.output import write_rows
 from server.ingest.columnar.replies import reply_stats, with_response_seconds
-from server.ingest.columnar.rollups import base_rollups
+from server.ingest.columnar.rollups import all_rollups
 from server.ingest.columnar.side import REPLY_STATS, STAGE_INTERVALS
 from server.ingest.columnar.stages import intervals
 from server.ingest.columnar.stored import closed_conversations, stored_frames
@@ -66,7 +66,7 @@ async def load(
         rows = with_response_seconds(rows)
         others[REPLY_STATS] = reply_stats(rows)
     elif spec.entity == "ratings":
-        others.update(base_rollups(rows, timezones))
+        others.update(all_rollups(rows, timezones))
     elif closed is not None:
         others[STAGE_INTERVALS] = intervals(rows, closed)
     write_rows(rows, target, connection.dialect.name, others)

@@ -1,7 +1,8 @@
-"""The rollups counted from the ratings themselves (server.metrics.rollups: those with no
-`counted_from`), for a first load of ratings, column by column: every rating of its accounts is
-in the file (the table was empty). The importer inserts them and counts the other rollups from
-them in SQL, as server.ingest.rollups does."""
+"""Every rollup of a first load of ratings (server.metrics.rollups), column by column: every
+rating of its accounts is in the file (the table was empty). Those with no `counted_from` are
+counted from the ratings, the others summed from the rollup they are counted from, as
+server.ingest.rollups does in SQL; the importer copies them into their tables (peer data,
+PostgreSQL: the five rollups summed in SQL took 6.1 s)."""
 
 from __future__ import annotations
 
@@ -12,29 +13,52 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from server.db.types import from_micros
-from server.ingest.rollups import BASE_ROLLUPS, FIRST_DAY, LAST_DAY, kept_columns, local_day
-from server.metrics.rollups import Rollup
+from server.ingest.rollups import FIRST_DAY, LAST_DAY, kept_columns, local_day
+from server.metrics.rollups import ROLLUPS, Rollup
 from server.metrics.time import DAY, HOUR, Granularity, day_number, zone
 
 
-def base_rollups(ratings: pl.DataFrame, timezones: Mapping[str, str]) -> dict[str, pl.DataFrame]:
-    """Each base rollup's rows, by its table's name, in its table's columns."""
+def all_rollups(ratings: pl.DataFrame, timezones: Mapping[str, str]) -> dict[str, pl.DataFrame]:
+    """Each rollup's rows, by its table's name, in its table's columns."""
     days = ratings.with_columns(local_day=_local_days(ratings, timezones))
     counted = days.filter(
         pl.col("local_day").is_between(day_number(FIRST_DAY), day_number(LAST_DAY))
     )
-    return {rollup.name: _count(rollup, counted) for rollup in BASE_ROLLUPS}
+    frames: dict[str, pl.DataFrame] = {}
+    # A rollup after the one it is counted from.
+    for rollup in sorted(ROLLUPS, key=lambda rollup: rollup.depth):
+        source = rollup.counted_from
+        if source is None:
+            frames[rollup.name] = _count(rollup, counted)
+        else:
+            frames[rollup.name] = _sum(rollup, source, frames[source.name])
+    return frames
 
 
 def _count(rollup: Rollup, ratings: pl.DataFrame) -> pl.DataFrame:
-    if rollup.grain is Granularity.DAY:
-        unit = pl.col("local_day")
-    else:
-        assert rollup.grain is Granularity.MONTH, rollup.grain
-        unit = pl.col("local_day").cast(pl.Date).dt.month_start().cast(pl.Int64)
+    unit = _unit_start(pl.col("local_day"), rollup.grain)
     grouped = ratings.group_by("account_id", unit.alias(rollup.column), *kept_columns(rollup))
     counted = grouped.agg(n=pl.len().cast(pl.Int64))
     return counted.select(column.name for column in rollup.table.columns)
+
+
+def _sum(rollup: Rollup, source: Rollup, finer: pl.DataFrame) -> pl.DataFrame:
+    """The rollup's rows as the sums of those of its finer `source`."""
+    unit = _unit_start(pl.col(source.column), rollup.grain)
+    grouped = finer.group_by("account_id", unit.alias(rollup.column), *kept_columns(rollup))
+    summed = grouped.agg(n=pl.col("n").sum().cast(pl.Int64))
+    return summed.select(column.name for column in rollup.table.columns)
+
+
+def _unit_start(days: pl.Expr, grain: Granularity) -> pl.Expr:
+    """The day number of the first day of the unit of `grain` holding each day number, as
+    server.metrics.time.unit_start tells it, FIRST_DAY at the earliest (where SQL's periods
+    start)."""
+    if grain is Granularity.DAY:
+        return days
+    every = {Granularity.MONTH: "1mo", Granularity.QUARTER: "1q", Granularity.YEAR: "1y"}[grain]
+    start = days.cast(pl.Date).dt.truncate(every).cast(pl.Int64)
+    return pl.max_horizontal(start, pl.lit(day_number(FIRST_DAY)))
 
 
 def _local_days(ratings: pl.DataFrame, timezones: Mapping[str, str]) -> pl.Series:

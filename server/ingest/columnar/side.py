@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.ingest.bulk import indexes_set_aside
 from server.ingest.write_postgres import copy_csv
 
 # The table holding the rows in the SQLite file, and the schema name it is attached as.
@@ -58,6 +59,23 @@ async def derived_table(
     )
     await copy_csv(connection, temporary, columns, beside(target, name))
     return temporary
+
+
+async def copy_derived(
+    connection: AsyncConnection, target: Path, name: str, columns: Sequence[str]
+) -> None:
+    """Add the rows of the derived table `name` a first load left beside its rows to the table
+    of that name, which holds none of their keys (rollups, stage intervals): on PostgreSQL,
+    COPied straight into it, its indexes built afterwards (peer data: the seven rollups took
+    4.0 s with their indexes in place)."""
+    if connection.dialect.name == "postgresql":
+        async with indexes_set_aside(connection, name):
+            await copy_csv(connection, name, columns, beside(target, name))
+        return
+    names = ", ".join(columns)
+    await connection.exec_driver_sql(
+        f"INSERT INTO {name} ({names}) SELECT {names} FROM {SIDE_SCHEMA}.{name}"
+    )
 
 
 async def attach(connection: AsyncConnection, target: Path | None) -> None:
