@@ -81,7 +81,9 @@ async def read_ahead(
     preloaded = asyncio.Event() if preload else None
     on_preloaded = None if preloaded is None else preloaded.set
     target = _columnar_target(engine.dialect.name, reader, start)
-    source = _batches(engine, reader, directory, skip_invalid, parts, on_preloaded, target)
+    source = _batches(
+        engine, reader, directory, skip_invalid, parts, on_preloaded, target, yielding=True
+    )
     return Ahead(print_, start, ReadAhead(source, on_read_whole, preloaded), target)
 
 
@@ -311,9 +313,12 @@ async def _batches(
     parts: int,
     on_preloaded: Callable[[], None] | None = None,
     columnar_target: Path | None = None,
+    *,
+    yielding: bool = False,
 ) -> AsyncGenerator[Produced, None]:
     """Batches read on a connection of their own, which sees what earlier files committed.
-    With a `columnar_target` (a large file), its worker reads it column by column if it can."""
+    With a `columnar_target` (a large file), its worker reads it column by column if it can.
+    `yielding`: the file is read ahead, its workers yield the cores to the others."""
     if reader.size >= WORKER_BYTES:
         source = batches_from_workers(
             engine,
@@ -323,6 +328,7 @@ async def _batches(
             parts=parts,
             on_preloaded=on_preloaded,
             columnar_target=columnar_target,
+            yielding=yielding,
         )
         async with aclosing(source):
             async for pickled in source:
