@@ -13,7 +13,7 @@ import random
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Connection, delete, event, inspect, select
+from sqlalchemy import Connection, delete, event, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.db import tables
@@ -96,13 +96,16 @@ async def test_bulk_and_upsert_paths_store_the_same_tables(
     event.remove(engine.sync_engine, "before_cursor_execute", note_drops)
     bulk = await dump(engine)
     # The conversations' 4 secondary indexes are set aside by their own first load (on
-    # PostgreSQL from REBUILD_ROWS rows on), and on PostgreSQL again while the reply counts of
-    # the messages' first load are written: it holds the conversations already (the drop of
-    # its foreign key).
+    # PostgreSQL from REBUILD_ROWS rows on), and on PostgreSQL the one over the reply counts
+    # again while the messages' first load writes them: it holds the conversations already
+    # (the drop of its foreign key), which were loaded with room for them (updated in place).
     postgresql = engine.dialect.name == "postgresql"
     by_own_load = 4 if not postgresql or rebuild_rows == 0 else 0
-    by_replies = 4 if postgresql and rebuild_rows == 0 else 0
+    by_replies = 1 if postgresql and rebuild_rows == 0 else 0
     assert len(dropped) == by_own_load + by_replies
+    if by_replies:
+        assert dropped[-1] == 'DROP INDEX "ix_conversations_first_response"'
+
     # A first load of stage changes derives from them all, without a table of keys; SQLite
     # walks every message of a first load of messages so too.
     assert [sql.split()[3] for sql in keyed] == (["ingest_reply_keys"] if postgresql else [])
@@ -112,3 +115,44 @@ async def test_bulk_and_upsert_paths_store_the_same_tables(
     for table in IMPORTED:
         assert bulk[table.name] == upserted[table.name], table.name
     assert await schema(engine) == declared  # indexes and keys built again, after both imports
+
+
+def copy_folder(source: Path, target: Path, *, leaving_out: set[str]) -> None:
+    target.mkdir()
+    for path in source.iterdir():
+        if path.name not in leaving_out:
+            (target / path.name).write_bytes(path.read_bytes())
+
+
+async def fillfactor(engine: AsyncEngine, name: str) -> list[str] | None:
+    async with engine.connect() as connection:
+        query = text("SELECT reloptions FROM pg_class WHERE oid = CAST(:name AS regclass)")
+        options: list[str] | None = await connection.scalar(query, {"name": name})
+        return options
+
+
+async def test_conversations_loaded_before_any_message_leave_room_for_their_reply_counts(
+    engine: AsyncEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL: a first load of conversations, messages still empty, fills half of each page
+    (the messages' first load then updates every conversation in place); that load uses the
+    room up, and its reply counts are those the upsert path gives."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL storage parameter")
+    monkeypatch.setattr(fresh_postgres, "REBUILD_ROWS", 0)
+    first_data(random.Random(3)).write(tmp_path / "all")
+    later = {"messages.csv", "ratings.csv", "transactions.csv", "stage_changes.csv"}
+    copy_folder(tmp_path / "all", tmp_path / "conversations", leaving_out=later)
+    copy_folder(tmp_path / "all", tmp_path / "messages", leaving_out=later - {"messages.csv"})
+
+    assert await import_directory(engine, tmp_path / "conversations", progress=False)
+    assert await fillfactor(engine, "conversations") == ["fillfactor=50"]
+    assert await import_directory(engine, tmp_path / "messages", progress=False)
+    assert await fillfactor(engine, "conversations") is None
+    in_place = await dump(engine)
+
+    await empty(engine)
+    monkeypatch.setattr(fresh_postgres, "REBUILD_ROWS", 10**9)  # no room, no index set aside
+    assert await import_directory(engine, tmp_path / "all", progress=False)
+    assert await fillfactor(engine, "conversations") is None
+    assert in_place["conversations"] == (await dump(engine))["conversations"]

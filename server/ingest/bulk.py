@@ -6,7 +6,9 @@
   the file's transaction, so an interrupted import leaves the indexes as they were.
 - PostgreSQL: a table that is empty when its file starts is loaded in bulk
   (server.ingest.fresh_postgres), its indexes set aside meanwhile (`indexes_set_aside`),
-  as are the conversations' while a first load of messages writes their reply counts.
+  as are the conversations' while a first load of messages writes their reply counts; loaded
+  before any message, the conversations leave room on their pages for those counts
+  (`leave_room`), which are then written in place.
 - Both: statistics refreshed (ANALYZE) for the tables a file changed substantially
   (`worth_analysing`), inside its transaction, so the first reports after an import are planned
   for the data they read.
@@ -14,7 +16,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 
 from sqlalchemy import Table, func, literal, select, text
@@ -115,19 +117,30 @@ WHERE i.schemaname = current_schema() AND i.tablename = :name
       WHERE f.contype = 'f'
         AND f.conindid = (quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass
   )
+  AND (CAST(:columns AS text[]) IS NULL OR EXISTS (
+      SELECT 1 FROM pg_index AS x
+      JOIN pg_attribute AS a ON a.attrelid = x.indrelid AND a.attnum = ANY(x.indkey)
+      WHERE x.indexrelid = (quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass
+        AND a.attname = ANY(CAST(:columns AS text[]))
+  ))
 ORDER BY i.indexname
 """)
 
 
 @asynccontextmanager
-async def indexes_set_aside(connection: AsyncConnection, name: str) -> AsyncIterator[None]:
+async def indexes_set_aside(
+    connection: AsyncConnection, name: str, columns: Collection[str] | None = None
+) -> AsyncIterator[None]:
     """PostgreSQL: the table's indexes dropped, then built again (one sorted build each instead
     of an index entry per row written), primary key and unique constraints included unless a
-    foreign key references them. In the transaction, which holds the table exclusively until it
-    commits; what is written meanwhile must not rely on a key (no upsert), and must hold no
-    duplicate key, or the rebuild fails the transaction."""
+    foreign key references them; with `columns`, only the indexes over any of them. In the
+    transaction, which holds the table exclusively until it commits; what is written meanwhile
+    must not rely on a key (no upsert), and must hold no duplicate key, or the rebuild fails
+    the transaction."""
     assert connection.dialect.name == "postgresql"
-    indexes = (await connection.execute(_INDEXES_TO_SET_ASIDE, {"name": name})).all()
+    given = None if columns is None else sorted(columns)
+    found = await connection.execute(_INDEXES_TO_SET_ASIDE, {"name": name, "columns": given})
+    indexes = found.all()
     for index, constraint, _ in indexes:
         if constraint is None:
             await connection.exec_driver_sql(f'DROP INDEX "{index}"')
@@ -141,6 +154,32 @@ async def indexes_set_aside(connection: AsyncConnection, name: str) -> AsyncIter
             await connection.exec_driver_sql(
                 f'ALTER TABLE "{name}" ADD CONSTRAINT "{constraint}" {definition}'
             )
+
+
+# PostgreSQL: the share of each page a table loaded with room for updates leaves free. Half: the
+# update of every row then finds room on its page for the row's new version.
+_ROOMY_FILLFACTOR = 50
+
+
+async def leave_room(connection: AsyncConnection, name: str) -> None:
+    """PostgreSQL: the rows the table takes from now on fill half of each page, so that an
+    update of each can put its new version on the same page: a heap-only tuple (HOT), with no
+    index entry to add where no index covers the columns it changes. Until `room_used`."""
+    await connection.exec_driver_sql(f'ALTER TABLE "{name}" SET (fillfactor = {_ROOMY_FILLFACTOR})')
+
+
+async def has_room(connection: AsyncConnection, name: str) -> bool:
+    """PostgreSQL: whether the table was loaded after `leave_room`, and not updated since."""
+    options = await connection.scalar(
+        text("SELECT reloptions FROM pg_class WHERE oid = CAST(:name AS regclass)"),
+        {"name": name},
+    )
+    return f"fillfactor={_ROOMY_FILLFACTOR}" in (options or [])
+
+
+async def room_used(connection: AsyncConnection, name: str) -> None:
+    """PostgreSQL: the table's rows fill its pages again (the default fillfactor)."""
+    await connection.exec_driver_sql(f'ALTER TABLE "{name}" RESET (fillfactor)')
 
 
 def worth_analysing(changed: int, rows: int) -> bool:

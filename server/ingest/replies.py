@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.db.tables import conversations
 from server.db.types import MICROS
-from server.ingest.bulk import indexes_set_aside, row_count
+from server.ingest.bulk import has_room, indexes_set_aside, room_used, row_count
 from server.ingest.keyset import Key, key_table
 
 # Time order; at equal instants the customer's message first, as a reply cannot precede what it
@@ -32,6 +32,8 @@ _THREAD_ORDER = f'{_SQLITE_THREAD_ORDER} COLLATE "C"'
 # indexes (all but the primary key other tables reference) are set aside while their reply
 # counts are written.
 SET_ASIDE_SHARE = 0.5
+# The conversations' columns the reply counts set.
+_STATS = ("first_response_at", "human_replies", "bot_replies")
 
 # Each message's segment: the human replies before it in its conversation's thread.
 _SEGMENT = f"""coalesce(sum(CASE WHEN m.is_human_reply THEN 1 ELSE 0 END) OVER (
@@ -145,12 +147,17 @@ async def store_reply_stats(connection: AsyncConnection, stats: str, *, locked: 
 async def _set_aside_if_most(connection: AsyncConnection, count: int) -> AsyncIterator[None]:
     """PostgreSQL, the transaction holding the conversations already (a first load of
     messages, whose drops of foreign keys lock them), while the reply counts of `count` of them
-    are written: their indexes set aside when that is most of them."""
-    if count >= SET_ASIDE_SHARE * await row_count(connection, conversations):
-        async with indexes_set_aside(connection, "conversations"):
-            yield
-    else:
+    are written: their indexes set aside when that is most of them. Conversations loaded with
+    room for them (server.ingest.fresh_postgres) are updated in place: only the index over
+    the reply counts is set aside, and the room is then used."""
+    if count < SET_ASIDE_SHARE * await row_count(connection, conversations):
         yield
+        return
+    roomy = await has_room(connection, conversations.name)
+    async with indexes_set_aside(connection, conversations.name, _STATS if roomy else None):
+        yield
+    if roomy:
+        await room_used(connection, conversations.name)
 
 
 # SQLite: the messages of the conversations to refresh, in thread order; then their conversations.
