@@ -20,6 +20,7 @@ import signal
 import struct
 import sys
 from collections.abc import AsyncGenerator, Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -131,7 +132,8 @@ async def _start(job: Job, *, yielding: bool) -> asyncio.subprocess.Process:
         # Reading ahead is worth it while a core is idle; on a busy machine, the file whose
         # turn it is must not wait for it (peer data, PostgreSQL: the messages' worker took
         # 13.2 s beside those of the ratings and the stage changes, against 9.4 s).
-        os.setpriority(os.PRIO_PROCESS, process.pid, _YIELDING_NICENESS)
+        with suppress(ProcessLookupError):  # gone already: it says why on its own
+            os.setpriority(os.PRIO_PROCESS, process.pid, _YIELDING_NICENESS)
     assert process.stdin is not None
     process.stdin.write(pickle.dumps(job))
     await process.stdin.drain()
