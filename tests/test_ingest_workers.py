@@ -4,14 +4,17 @@ in the file's order, so problems and rows are exactly those of one reader."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.db import tables
-from server.ingest import load
+from server.ingest import load, worker
 from server.ingest.produce import CHUNK_ROWS
 from tests.test_ingest import folder, imported, rows
 
@@ -76,3 +79,37 @@ async def test_workers_report_what_one_reader_reports(
     }
     assert stored == expected
     assert len(stored) == ROWS - 3
+
+
+async def test_an_import_leaves_no_worker_behind_spares_included(
+    engine: AsyncEngine, tmp_path: Path, large: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[asyncio.subprocess.Process] = []
+    spawn = worker._spawn
+
+    async def noted() -> asyncio.subprocess.Process:
+        started.append(await spawn())
+        return started[-1]
+
+    monkeypatch.setattr(worker, "_spawn", noted)
+    directory = folder(tmp_path, "accounts.csv", "inboxes.csv", "users.csv")
+
+    assert await imported(engine, directory)
+
+    # Two workers a file; three of them (one a large file) started ahead of need, and no more.
+    assert len(started) == 2 * 3
+    assert all(process.returncode is not None for process in started)
+    assert await rows(engine, tables.users)
+
+
+def test_a_spare_worker_not_needed_exits_quietly() -> None:
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-m", "server.ingest"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        cwd=root,
+        timeout=60,
+        check=False,
+    )
+    assert (done.returncode, done.stderr) == (0, b"")

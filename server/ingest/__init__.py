@@ -17,12 +17,13 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.errors import UserError
-from server.ingest import report
+from server.ingest import load, report
 from server.ingest.files import BY_ENTITY
 from server.ingest.load import Ahead, load_file, read_ahead
 from server.ingest.prefetch import can_read_during
 from server.ingest.read import CsvReader
 from server.ingest.registered import import_files
+from server.ingest.worker import spare_workers
 
 __all__ = ["import_directory"]
 
@@ -46,36 +47,53 @@ async def import_directory(
         raise UserError(f"{directory}: nothing to import (expected any of {names})")
     readers: list[CsvReader] = []
     ahead = _FilesAhead(engine, directory, readers, skip_invalid=skip_invalid)
+    large = sum((directory / spec.name).stat().st_size >= load.WORKER_BYTES for spec in present)
     try:
         for spec in present:
             readers.append(CsvReader(directory / spec.name, spec))
-        for position, reader in enumerate(readers):
-            spec = reader.spec
-            missing = sorted(spec.references & ahead.not_imported)
-            if missing:
-                report.skipped(spec.name, BY_ENTITY[missing[0]].name)
-                ahead.not_imported.add(spec.entity)
-                continue
-            reading = await ahead.take(position)
-            with _collector_paused():
-                result = await load_file(
-                    engine,
-                    reader,
-                    directory,
-                    skip_invalid=skip_invalid,
-                    progress=progress,
-                    ahead=reading,
-                    on_written=partial(ahead.written, position + 1, frozenset({spec.entity})),
-                    on_columnar=partial(ahead.start_all, position + 1, frozenset({spec.entity})),
-                )
-            result.print()
-            if not result.written:
-                ahead.not_imported.add(spec.entity)
+        async with spare_workers(large):
+            await _import_files(
+                engine, directory, readers, ahead, skip_invalid=skip_invalid, progress=progress
+            )
     finally:
         await ahead.stop()
         for reader in readers:
             reader.close()
     return not ahead.not_imported
+
+
+async def _import_files(
+    engine: AsyncEngine,
+    directory: Path,
+    readers: list[CsvReader],
+    ahead: _FilesAhead,
+    *,
+    skip_invalid: bool,
+    progress: bool,
+) -> None:
+    """Each file in its turn, read ahead where it can be."""
+    for position, reader in enumerate(readers):
+        spec = reader.spec
+        missing = sorted(spec.references & ahead.not_imported)
+        if missing:
+            report.skipped(spec.name, BY_ENTITY[missing[0]].name)
+            ahead.not_imported.add(spec.entity)
+            continue
+        reading = await ahead.take(position)
+        with _collector_paused():
+            result = await load_file(
+                engine,
+                reader,
+                directory,
+                skip_invalid=skip_invalid,
+                progress=progress,
+                ahead=reading,
+                on_written=partial(ahead.written, position + 1, frozenset({spec.entity})),
+                on_columnar=partial(ahead.start_all, position + 1, frozenset({spec.entity})),
+            )
+        result.print()
+        if not result.written:
+            ahead.not_imported.add(spec.entity)
 
 
 class _FilesAhead:

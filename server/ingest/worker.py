@@ -8,19 +8,25 @@ caller's program. It reads its job from stdin and writes pickles to stdout, each
 length: its batches, passed on still pickled (PickledBatch), then "done" or an error; when it
 preloads (server.ingest.produce), "ready" first. Its stderr is the caller's, so a crash shows its
 traceback.
+
+An import keeps a child started ahead of need (`spare_workers`): it imports what every child
+imports, then waits for its job, so that a file whose reading waits for the commit of the one
+before does not then wait for an interpreter to start as well.
 """
 
 from __future__ import annotations
 
 import asyncio
 import gc
+import importlib
 import os
 import pickle
 import signal
 import struct
 import sys
-from collections.abc import AsyncGenerator, Callable
-from contextlib import suppress
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from contextlib import asynccontextmanager, suppress
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -33,7 +39,7 @@ from server.errors import UserError
 from server.ingest.columnar import Loaded
 from server.ingest.produce import PickledBatch, batches, reading
 from server.ingest.read import CsvReader
-from server.ingest.registered import import_file
+from server.ingest.registered import import_file, import_files
 
 # A frame's kind (_BATCH or _MESSAGE) and the length of the pickle that follows.
 _FRAME = struct.Struct("<cQ")
@@ -115,11 +121,62 @@ async def batches_from_workers(
             await child.wait()
 
 
-async def _start(job: Job, *, yielding: bool) -> asyncio.subprocess.Process:
+@asynccontextmanager
+async def spare_workers(needed: int) -> AsyncIterator[None]:
+    """Within it, a child is kept started ahead of need while fewer than `needed` were taken
+    (the import's large files: each needs one at least), and a file's workers start from it.
+    (Peer data, PostgreSQL: a child took 1.5-3 s to say what it reads, the messages' waiting
+    for it after the conversations' commit.)"""
+    spares = _Spares(needed)
+    token = _SPARES.set(spares)
+    try:
+        await spares.refill()
+        yield
+    finally:
+        _SPARES.reset(token)
+        await spares.close()
+
+
+class _Spares:
+    """Children started ahead of need, waiting for their job on stdin."""
+
+    def __init__(self, needed: int) -> None:
+        self._left = needed  # children still to start, the spares among them
+        self._waiting: list[asyncio.subprocess.Process] = []
+
+    async def refill(self) -> None:
+        if not self._waiting and self._left > 0:
+            self._left -= 1
+            self._waiting.append(await _spawn())
+
+    async def take(self) -> asyncio.subprocess.Process:
+        """A started child (a spare, or a new one), another spare started in its place."""
+        while self._waiting:
+            process = self._waiting.pop()
+            if process.returncode is None:
+                await self.refill()
+                return process
+        self._left = max(0, self._left - 1)
+        process = await _spawn()
+        await self.refill()
+        return process
+
+    async def close(self) -> None:
+        for process in self._waiting:
+            if process.returncode is None:
+                process.kill()
+            await process.wait()
+        self._waiting.clear()
+
+
+_SPARES: ContextVar[_Spares | None] = ContextVar("spare_workers", default=None)
+
+
+async def _spawn() -> asyncio.subprocess.Process:
     # The child imports this very package, wherever this process found it.
     root = str(Path(server.__file__).resolve().parent.parent)
     python_path = os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
-    process = await asyncio.create_subprocess_exec(
+    return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "server.ingest",
@@ -128,6 +185,11 @@ async def _start(job: Job, *, yielding: bool) -> asyncio.subprocess.Process:
         limit=_BUFFER,
         env={**os.environ, "PYTHONPATH": python_path},
     )
+
+
+async def _start(job: Job, *, yielding: bool) -> asyncio.subprocess.Process:
+    spares = _SPARES.get()
+    process = await (_spawn() if spares is None else spares.take())
     if yielding and hasattr(os, "setpriority"):
         # Reading ahead is worth it while a core is idle; on a busy machine, the file whose
         # turn it is must not wait for it (peer data, PostgreSQL: the messages' worker took
@@ -165,8 +227,8 @@ async def _produce(job: Job, out: IO[bytes]) -> None:
         try:
             async with reading(engine) as connection:
                 if job.columnar_target is not None:
-                    # Imported here: polars and ADBC take a fifth of a second to import, which
-                    # the workers of other files need not pay.
+                    # Imported here, not by the importing process: polars and ADBC (a child
+                    # has them loaded already: `serve`).
                     from server.ingest.columnar.load import load
 
                     loaded = await load(
@@ -216,4 +278,11 @@ def serve() -> None:
     # say about it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     gc.disable()  # see server.ingest._collector_paused
-    asyncio.run(_produce(pickle.load(sys.stdin.buffer), sys.stdout.buffer))
+    # What any job needs, loaded before the job comes (a spare waits for it).
+    import_files()
+    importlib.import_module("server.ingest.columnar.load")  # polars and ADBC
+    try:
+        job = pickle.load(sys.stdin.buffer)
+    except EOFError:  # a spare not needed: the import is over
+        return
+    asyncio.run(_produce(job, sys.stdout.buffer))
