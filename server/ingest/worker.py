@@ -138,35 +138,34 @@ async def spare_workers(needed: int) -> AsyncIterator[None]:
 
 
 class _Spares:
-    """Children started ahead of need, waiting for their job on stdin."""
+    """The child started ahead of need, waiting for its job on stdin."""
 
     def __init__(self, needed: int) -> None:
-        self._left = needed  # children still to start, the spares among them
-        self._waiting: list[asyncio.subprocess.Process] = []
+        self._left = needed  # children still to start ahead of need
+        self._spare: asyncio.subprocess.Process | None = None
 
     async def refill(self) -> None:
-        if not self._waiting and self._left > 0:
+        if self._spare is None and self._left > 0:
             self._left -= 1
-            self._waiting.append(await _spawn())
+            self._spare = await _spawn()
 
     async def take(self) -> asyncio.subprocess.Process:
-        """A started child (a spare, or a new one), another spare started in its place."""
-        while self._waiting:
-            process = self._waiting.pop()
-            if process.returncode is None:
-                await self.refill()
-                return process
-        self._left = max(0, self._left - 1)
-        process = await _spawn()
+        """The spare (or a new child, the spare being gone), another started in its place."""
+        process, self._spare = self._spare, None
+        if process is None or process.returncode is not None:
+            if process is not None:
+                await process.wait()
+            self._left = max(0, self._left - 1)
+            process = await _spawn()
         await self.refill()
         return process
 
     async def close(self) -> None:
-        for process in self._waiting:
+        process, self._spare = self._spare, None
+        if process is not None:
             if process.returncode is None:
                 process.kill()
             await process.wait()
-        self._waiting.clear()
 
 
 _SPARES: ContextVar[_Spares | None] = ContextVar("spare_workers", default=None)
