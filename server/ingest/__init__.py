@@ -17,9 +17,9 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.errors import UserError
-from server.ingest import load, report
+from server.ingest import report
 from server.ingest.files import BY_ENTITY
-from server.ingest.load import Ahead, load_file, read_ahead
+from server.ingest.load import Ahead, load_file, read_ahead, read_by_workers
 from server.ingest.prefetch import can_read_during
 from server.ingest.read import CsvReader
 from server.ingest.registered import import_files
@@ -47,11 +47,10 @@ async def import_directory(
         raise UserError(f"{directory}: nothing to import (expected any of {names})")
     readers: list[CsvReader] = []
     ahead = _FilesAhead(engine, directory, readers, skip_invalid=skip_invalid)
-    large = sum((directory / spec.name).stat().st_size >= load.WORKER_BYTES for spec in present)
     try:
         for spec in present:
             readers.append(CsvReader(directory / spec.name, spec))
-        async with spare_workers(large):
+        async with spare_workers(sum(map(read_by_workers, readers))):
             await _import_files(
                 engine, directory, readers, ahead, skip_invalid=skip_invalid, progress=progress
             )

@@ -105,23 +105,19 @@ class DeferredIndexes:
 # each again: a plain index's own, or its primary key or unique constraint's (no upsert runs while
 # they are aside, and a key another table's foreign key references stays: it would have to go too).
 _INDEXES_TO_SET_ASIDE = text("""
+WITH i AS (
+    SELECT indexname, indexdef,
+           (quote_ident(schemaname) || '.' || quote_ident(indexname))::regclass AS index
+    FROM pg_indexes WHERE schemaname = current_schema() AND tablename = :name
+)
 SELECT i.indexname, c.conname, coalesce(pg_get_constraintdef(c.oid), i.indexdef)
-FROM pg_indexes AS i
-LEFT JOIN pg_constraint AS c
-  ON c.conindid = (quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass
-  AND c.contype <> 'f'
-WHERE i.schemaname = current_schema() AND i.tablename = :name
-  AND (c.oid IS NULL OR c.contype IN ('p', 'u'))
-  AND NOT EXISTS (
-      SELECT 1 FROM pg_constraint AS f
-      WHERE f.contype = 'f'
-        AND f.conindid = (quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass
-  )
+FROM i LEFT JOIN pg_constraint AS c ON c.conindid = i.index AND c.contype <> 'f'
+WHERE (c.oid IS NULL OR c.contype IN ('p', 'u'))
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint AS f WHERE f.contype = 'f' AND f.conindid = i.index)
   AND (CAST(:columns AS text[]) IS NULL OR EXISTS (
       SELECT 1 FROM pg_index AS x
       JOIN pg_attribute AS a ON a.attrelid = x.indrelid AND a.attnum = ANY(x.indkey)
-      WHERE x.indexrelid = (quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass
-        AND a.attname = ANY(CAST(:columns AS text[]))
+      WHERE x.indexrelid = i.index AND a.attname = ANY(CAST(:columns AS text[]))
   ))
 ORDER BY i.indexname
 """)

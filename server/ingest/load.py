@@ -288,6 +288,11 @@ def _tally(batch: Batch, report: FileReport, rejects: Rejects | None) -> None:
             rejects.add(cells, "; ".join(f"{column}: {message}" for column, message in problems))
 
 
+def read_by_workers(reader: CsvReader) -> bool:
+    """Whether the file is large enough to be read by worker processes."""
+    return reader.size >= WORKER_BYTES
+
+
 def _workers(dialect: str) -> int:
     """How many worker processes read a large file. On SQLite, this process's writing keeps a
     core busy, and each worker reads the whole file (claiming the others' chunks): a second one
@@ -300,7 +305,7 @@ def _workers(dialect: str) -> int:
 
 def _columnar_target(dialect: str, reader: CsvReader, start: Start) -> Path | None:
     """Where a worker is to leave the file's rows, if it is to read it column by column."""
-    if reader.size < WORKER_BYTES or not columnar.applies(reader.spec, empty=start.empty):
+    if not read_by_workers(reader) or not columnar.applies(reader.spec, empty=start.empty):
         return None
     return side.new_target(dialect)
 
@@ -319,7 +324,7 @@ async def _batches(
     """Batches read on a connection of their own, which sees what earlier files committed.
     With a `columnar_target` (a large file), its worker reads it column by column if it can.
     `yielding`: the file is read ahead, its workers yield the cores to the others."""
-    if reader.size >= WORKER_BYTES:
+    if read_by_workers(reader):
         source = batches_from_workers(
             engine,
             directory / reader.spec.name,
