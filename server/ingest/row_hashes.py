@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from itertools import repeat
+from itertools import groupby, repeat
+from operator import itemgetter
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -89,12 +90,22 @@ class RowHashes:
             rows, kept, skipped = checked.rows, digests, 0
         else:
             rows, kept, skipped = [], [], 0
-            for (line, cells), digest, same in zip(chunk, digests, unchanged, strict=True):
-                if same and validator.claim(line, cells):
-                    skipped += 1
-                else:
-                    rows.append(validator.parse(line, cells))
-                    kept.append(digest)
+            # In file order, runs of unchanged rows between the changed ones: each run is
+            # claimed column by column, and only row by row when one of its claims is not new
+            # (1% of the peer data changed: the messages' worker spent 1.4 s in claims of one
+            # row each).
+            runs = groupby(zip(chunk, digests, unchanged, strict=True), key=itemgetter(2))
+            for same, group in runs:
+                run = list(group)
+                if same and validator.claim_new([row for row, _, _ in run]):
+                    skipped += len(run)
+                    continue
+                for (line, cells), digest, same_row in run:
+                    if same_row and validator.claim(line, cells):
+                        skipped += 1
+                    else:
+                        rows.append(validator.parse(line, cells))
+                        kept.append(digest)
         for row, digest in zip(rows, kept, strict=True):
             if not row.problems:
                 row.record[COLUMN] = digest
