@@ -19,7 +19,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.db import tables
-from server.db.types import MICROS, to_micros
+from server.db.types import to_micros
 from server.ingest.columnar.side import copy_derived
 from server.ingest.files import Record
 from server.ingest.rollup_deltas import AccountDeltas, adjust
@@ -31,16 +31,13 @@ from server.ingest.rollups import (
 )
 from server.ingest.write_common import Change
 from server.metrics.rollups import ROLLUPS
-from server.metrics.time import zone
+from server.metrics.time import HOUR, zone
 
 # The rating columns some rollup counts by, besides its account and its time: a rating whose
 # change is elsewhere (its comment, its theme from a changed conversation) stays in the same
 # rollup rows.
 _VALUES = frozenset().union(*(rollup.columns for rollup in ROLLUPS))
 _COUNTED = _VALUES | {"account_id", "created_at"}
-# Changed ratings are also noted by the UTC hour they fall in (a few thousand a year, however many
-# ratings), for counting again: an hour overlaps one or two local days in any zone.
-_HOUR = 3_600 * MICROS
 
 
 async def account_timezones(connection: AsyncConnection) -> dict[str, str]:
@@ -56,6 +53,9 @@ class RollupChanges:
     def __init__(self, timezones: Mapping[str, str]) -> None:
         """`timezones`: each account's time zone when the transaction started."""
         self._timezones = timezones
+        # Changed ratings are also noted by the UTC hour they fall in (a few thousand a year,
+        # however many ratings), for counting again: an hour overlaps one or two local days in
+        # any zone.
         self._hours: dict[str, set[int]] = defaultdict(set)  # account -> UTC hours
         self._deltas: dict[str, AccountDeltas] = {}
         self._recount: set[str] = set()  # accounts whose days are counted again
@@ -93,7 +93,7 @@ class RollupChanges:
             self._whole.add(account)
             return
         instants = [c if c.__class__ is int else _micros(c) for c in created]
-        self._hours[account].update({instant // _HOUR for instant in instants})
+        self._hours[account].update({instant // HOUR for instant in instants})
         if account in self._recount:
             return
         deltas = self._deltas.get(account)
@@ -163,7 +163,5 @@ def _micros(value: object) -> int:
 def _local_days(hours: Iterable[int], tz: ZoneInfo) -> set[date]:
     """The local days these UTC hours overlap."""
     return {
-        local_day(instant, tz)
-        for hour in hours
-        for instant in (hour * _HOUR, (hour + 1) * _HOUR - 1)
+        local_day(instant, tz) for hour in hours for instant in (hour * HOUR, (hour + 1) * HOUR - 1)
     }

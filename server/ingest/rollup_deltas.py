@@ -39,16 +39,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.db.types import MICROS, from_micros
+from server.db.types import from_micros
 from server.ingest.files import Record
 from server.ingest.rollups import FIRST_DAY, LAST_DAY, kept_columns, local_day, refresh_days
 from server.ingest.write_postgres import copy_rows
 from server.metrics.rollups import ROLLUPS, Rollup
-from server.metrics.time import day_number, unit_start, zone
+from server.metrics.time import HOUR, day_number, unit_start, zone
 
 # The rollups counted from the ratings; the others are counted from these.
 BASES: tuple[Rollup, ...] = tuple(rollup for rollup in ROLLUPS if rollup.counted_from is None)
-_HOUR = 3_600 * MICROS
 _EPOCH = date(1970, 1, 1)
 _SPLIT = date.min  # an hour whose instants fall on two local days
 
@@ -98,7 +97,7 @@ class AccountDeltas:
         hour_days, tz = self._hour_days, self.tz
         days = []
         for instant in instants:
-            hour = instant // _HOUR
+            hour = instant // HOUR
             day = hour_days.get(hour)
             if day is None:
                 day = hour_days[hour] = _hour_day(hour, tz)
@@ -134,7 +133,7 @@ def _counted_from(base: Rollup) -> list[Rollup]:
 def _hour_day(hour: int, tz: ZoneInfo) -> date:
     """The local day of every instant of a UTC hour, or _SPLIT when they fall on two days (a
     zone whose offset is not whole hours, or that changes within the hour)."""
-    first, last = hour * _HOUR, (hour + 1) * _HOUR - 1
+    first, last = hour * HOUR, (hour + 1) * HOUR - 1
     day = local_day(first, tz)
     if day != local_day(last, tz) or _offset(first, tz) != _offset(last, tz):
         return _SPLIT
