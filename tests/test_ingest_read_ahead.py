@@ -32,11 +32,11 @@ from server.ingest import (
     unchanged,
 )
 from server.ingest.cascade import DEPENDENTS
+from server.ingest.database_checks import DatabaseChecks
 from server.ingest.files import BY_ENTITY, FILES
 from server.ingest.lookups import CONVERSATION_COLUMNS, Lookups
 from server.ingest.prefetch import ReadAhead, can_read_during
 from server.ingest.produce import Batch, PickledBatch, Produced, unpickled
-from server.ingest.validate import Validator
 from tests.test_ingest_derived import changed_data, first_data
 from tests.test_ingest_paths import dump, empty
 
@@ -131,12 +131,12 @@ async def test_the_next_file_is_read_while_one_finishes_without_waiting_for_its_
             events.append("messages' indexes built")
             finished.set()
 
-    check = Validator.check_database
+    check = DatabaseChecks.check
 
-    async def check_once_finished(validator: Validator, *args: Any) -> None:
-        if validator.spec.entity == "ratings":
+    async def check_once_finished(checks: DatabaseChecks, *args: Any) -> None:
+        if checks.spec.entity == "ratings":
             await asyncio.wait_for(finished.wait(), timeout=30)
-        await check(validator, *args)
+        await check(checks, *args)
 
     remember = unchanged.remember
 
@@ -149,7 +149,7 @@ async def test_the_next_file_is_read_while_one_finishes_without_waiting_for_its_
     event.listen(engine.sync_engine, "before_cursor_execute", before)
     event.listen(engine.sync_engine, "after_cursor_execute", after)
     monkeypatch.setattr(bulk.DeferredIndexes, "rebuild", rebuild_and_note)
-    monkeypatch.setattr(Validator, "check_database", check_once_finished)
+    monkeypatch.setattr(DatabaseChecks, "check", check_once_finished)
     monkeypatch.setattr(unchanged, "remember", remember_once_read)
     monkeypatch.setattr(fresh_postgres, "REBUILD_ROWS", 0)  # keys dropped for a few rows too
     assert await import_directory(engine, tmp_path / "first", progress=False)

@@ -18,6 +18,7 @@ from typing import TypeVar
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from server.ingest.columnar import Loaded
+from server.ingest.database_checks import DatabaseChecks
 from server.ingest.derive import derive
 from server.ingest.files import Record
 from server.ingest.lookups import Lookups
@@ -94,6 +95,7 @@ async def batches(
     """
     spec = reader.spec
     validator = Validator(spec, reader.header)
+    checks = DatabaseChecks(spec)
     lookups = Lookups(whole_accounts=True)
     hashes = RowHashes.of(spec, reader.header)
     if on_preloaded is not None:
@@ -109,7 +111,9 @@ async def batches(
             checked = validator.check_chunk(chunk)
         else:
             checked = await hashes.validate(connection, validator, chunk)
-        valid, rejected = await _checked(connection, lookups, validator, chunk, checked, nul_rows)
+        valid, rejected = await _checked(
+            connection, lookups, validator, checks, chunk, checked, nul_rows
+        )
         failed = failed or bool(rejected)
         # Without skip_invalid one bad row dooms the file: the rest is only validated.
         writing = skip_invalid or not failed
@@ -124,6 +128,7 @@ async def _checked(
     connection: AsyncConnection,
     lookups: Lookups,
     validator: Validator,
+    checks: DatabaseChecks,
     chunk: list[Line],
     checked: Checked,
     nul_rows: list[int],
@@ -131,15 +136,11 @@ async def _checked(
     """The chunk's valid records and its rejected rows, once the database has checked them.
     Valid records stay bare unless a row holds a NUL or the database disagrees."""
     records = checked.records
-    if (
-        records is not None
-        and not nul_rows
-        and await validator.database_agrees(connection, lookups, records)
-    ):
+    if records is not None and not nul_rows and await checks.agree(connection, lookups, records):
         return records, []
     rows = checked.as_rows(chunk)
     _refuse_nul(validator, rows, nul_rows)
-    await validator.check_database(connection, lookups, rows)
+    await checks.check(connection, lookups, rows)
     valid = [row.record for row in rows if not row.problems]
     return valid, [(row.line, row.cells, row.problems) for row in rows if row.problems]
 

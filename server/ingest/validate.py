@@ -1,4 +1,5 @@
-"""Row validation: cells, row rules, duplicates, and (per chunk, batched) the database checks."""
+"""Row validation: cells, row rules, and duplicates within the file (the database's checks:
+server.ingest.database_checks)."""
 
 from __future__ import annotations
 
@@ -8,26 +9,13 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from server.ingest.files import CsvFile, Record
-from server.ingest.lookups import Key, Lookups
 from server.ingest.parse import Invalid, Parser
 
 REQUIRED = "required, but empty"
 Line = tuple[int, list[str]]  # (the physical line a row starts on, its cells)
 # PostgreSQL refuses it in text; refused on SQLite too, so a file imports the same on both.
 NUL_CHARACTER = "contains a NUL character (\\x00), which cannot be stored"
-
-# How a reference names the thing that does not exist.
-_SINGULAR = {
-    "accounts": "account",
-    "inboxes": "inbox",
-    "users": "user",
-    "teams": "team",
-    "customers": "customer",
-    "conversations": "conversation",
-}
 
 
 @dataclass(slots=True)
@@ -80,7 +68,6 @@ class Validator:
         self._header = header
         self._absent = {f.target: f.default for f in spec.fields if f.name not in position}
         self._names = {f.target: f.name for f in spec.fields}
-        self._references = [(f.name, f.target, f.references) for f in spec.fields if f.references]
         self._unique = [f for f in spec.fields if f.unique]
         claimed = {*spec.key, *(f.target for f in self._unique)}
         self._claim_fields = [
@@ -268,43 +255,6 @@ class Validator:
                 name = self._header[index] if index < self._width else "row"
                 row.problems.append((name, NUL_CHARACTER))
 
-    async def check_database(
-        self, connection: AsyncConnection, lookups: Lookups, rows: list[Row]
-    ) -> None:
-        """References and unique values, for a chunk of rows at once."""
-        records = [row.record for row in rows]
-        for name, target, entity in self._references:
-            absent = await _absent(connection, lookups, records, target, entity)
-            if absent:  # rare: only then look for the rows that point at them
-                for row in rows:
-                    key = _reference(row.record, target, entity)
-                    if key in absent:
-                        row.problems.append((name, _missing(entity, key)))
-        for unique in self._unique:
-            await self._check_unique_in_database(connection, lookups, rows, unique.target)
-
-    async def database_agrees(
-        self, connection: AsyncConnection, lookups: Lookups, records: list[Record]
-    ) -> bool:
-        """Whether `check_database` would find nothing wrong with these records: every
-        reference exists, and no other row of the database holds their unique values."""
-        for _, target, entity in self._references:
-            if await _absent(connection, lookups, records, target, entity):
-                return False
-        for unique in self._unique:
-            holders = lookups.holders(self.spec.table.name, unique.target)
-            claims = {
-                (record["account_id"], value): record["id"]
-                for record in records
-                if (value := record.get(unique.target)) is not None
-            }
-            await holders.load(connection, set(claims))
-            for claim, id_ in claims.items():
-                holder = holders.get(claim)
-                if holder is not None and holder.id != id_:
-                    return False
-        return True
-
     def _check_duplicate(self, row: Row) -> None:
         record = row.record
         key = tuple(map(record.get, self.spec.key))
@@ -328,64 +278,6 @@ class Validator:
             first = self._claimed.setdefault(claim, row.line)
             if first != row.line:
                 row.problems.append((unique.name, f"{value} is also used on line {first}"))
-
-    async def _check_unique_in_database(
-        self, connection: AsyncConnection, lookups: Lookups, rows: list[Row], column: str
-    ) -> None:
-        """A value held in the database by another row of the account is taken.
-
-        Checked against the database as it stands, so renumbering two stored conversations into
-        each other's numbers takes two imports; that keeps every write within the constraint.
-        """
-        table = self.spec.table
-        keyed = [
-            r
-            for r in rows
-            if None not in (r.record.get(column), r.record.get("account_id"), r.record.get("id"))
-        ]
-        holders = lookups.holders(table.name, column)
-        await holders.load(connection, {(r.record["account_id"], r.record[column]) for r in keyed})
-        for row in keyed:
-            holder = holders.get((row.record["account_id"], row.record[column]))
-            if holder is not None and holder.id != row.record["id"]:
-                row.problems.append(
-                    (
-                        self._names[column],
-                        f"{row.record[column]} is already used by "
-                        f"{_SINGULAR[table.name]} {holder.id!r}",
-                    )
-                )
-
-
-async def _absent(
-    connection: AsyncConnection,
-    lookups: Lookups,
-    records: Sequence[Record],
-    target: str,
-    entity: str,
-) -> set[Key]:
-    """The keys the records refer to in column `target` that `entity` does not hold."""
-    keys: set[Key]
-    if entity == "accounts":
-        keys = {(v,) for record in records if (v := record.get(target)) is not None}
-    else:
-        keys = {
-            (a, v)
-            for record in records
-            if (v := record.get(target)) is not None and (a := record.get("account_id")) is not None
-        }
-    return await lookups[entity].load(connection, keys)
-
-
-def _reference(record: Record, target: str, entity: str) -> Key | None:
-    """The key a record refers to in column `target` (None: it refers to nothing)."""
-    value = record.get(target)
-    if value is None:
-        return None
-    if entity == "accounts":
-        return (value,)
-    account = record.get("account_id")
-    return None if account is None else (account, value)
 
 
 def _columns(chunk: Sequence[Line], width: int) -> list[tuple[str, ...]] | None:
@@ -419,9 +311,3 @@ def _parsed(column: Sequence[str], parser: Parser, default: object) -> list[obje
 def _new(claims: Sequence[Hashable], claimed: Mapping[Any, int]) -> bool:
     """Whether the claims differ from each other and from those claimed already."""
     return len(set(claims)) == len(claims) and claimed.keys().isdisjoint(claims)
-
-
-def _missing(entity: str, key: Key) -> str:
-    if entity == "accounts":
-        return f"account {key[0]!r} does not exist"
-    return f"{_SINGULAR[entity]} {key[1]!r} does not exist in account {key[0]!r}"
