@@ -96,6 +96,8 @@ async def test_a_changed_conversation_still_flows_to_its_skipped_ratings(
         ("acme,r2,nps,9,,2026-03-03T10:00:00Z,c2,ann,carl,web,,,\n", "ratings.csv:7: id: id 'r2' is also on line 4"),
         # A changed row under the key of an unchanged one.
         ("acme,r3,csat,1,,2026-03-05T10:00:00Z,,,,,,us,\n", "ratings.csv:7: id: id 'r3' is also on line 5"),
+        # The same line twice, a new row between them: two runs of unchanged rows.
+        ("acme,r9,csat,4,,2026-03-06T10:00:00Z,,,,,,us,\nacme,r2,nps,9,,2026-03-03T10:00:00Z,c2,ann,carl,web,,,\n", "ratings.csv:8: id: id 'r2' is also on line 4"),
     ],
 )  # fmt: skip
 async def test_a_duplicate_of_an_unchanged_row_is_reported_as_a_full_import_reports_it(
