@@ -27,6 +27,7 @@ from server.ingest import (
     bulk,
     fresh_postgres,
     import_directory,
+    load,
     prefetch,
     replies,
     unchanged,
@@ -82,6 +83,59 @@ async def test_reading_ahead_stores_what_one_file_at_a_time_stores(
     assert await import_directory(engine, tmp_path / "first", progress=False)
     assert ratings_looked_at.is_set()
     assert await import_directory(engine, tmp_path / "changed", progress=False)
+    together = await dump(engine)
+
+    monkeypatch.undo()
+    await empty(engine)
+    for name in ("first", "changed"):
+        for folder in _one_file_at_a_time(tmp_path / name, tmp_path / f"{name}-by-file"):
+            assert await import_directory(engine, folder, progress=False)
+    assert await dump(engine) == together
+
+
+async def test_a_large_files_workers_leave_a_core_to_the_next_file(
+    engine: AsyncEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every file large, on two cores, a re-import: on SQLite, one worker a file leaves a core,
+    and the ratings start reading (preloading) before the messages' rows are written;
+    PostgreSQL's two workers take both, and the ratings start once the messages' rows are
+    written. Either way the tables are those of importing one file at a time."""
+    random_ = random.Random(5)
+    first = first_data(random_)
+    first.write(tmp_path / "first")
+    changed_data(random_, first).write(tmp_path / "changed")
+    events: list[str] = []
+    start = _FilesAhead.start
+
+    def noting_start(
+        ahead: _FilesAhead, position: int, unfinished: Any, *, preload: bool = False
+    ) -> None:
+        before = position in ahead._reading
+        start(ahead, position, unfinished, preload=preload)
+        entity = ahead._readers[position].spec.entity if position in ahead._reading else None
+        if not before and entity == "ratings":
+            events.append(f"ratings started{', preloading' if preload else ''}")
+
+    written = _FilesAhead.written
+
+    async def noting(ahead: _FilesAhead, position: int, unfinished: Any, locking: bool) -> None:
+        if "messages" in unfinished:
+            events.append("messages written")
+        await written(ahead, position, unfinished, locking)
+
+    monkeypatch.setattr(load, "WORKER_BYTES", 0)
+    monkeypatch.setattr(load, "WORKERS", 2)
+    monkeypatch.setattr(load, "SQLITE_WORKERS", 1)
+    monkeypatch.setattr(load.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(_FilesAhead, "start", noting_start)
+    monkeypatch.setattr(_FilesAhead, "written", noting)
+    assert await import_directory(engine, tmp_path / "first", progress=False)
+    events.clear()  # a first load starts them early anyway, while it is read column by column
+    assert await import_directory(engine, tmp_path / "changed", progress=False)
+    if engine.dialect.name == "sqlite":
+        assert events == ["ratings started, preloading", "messages written"]
+    else:
+        assert events[:2] == ["messages written", "ratings started"]
     together = await dump(engine)
 
     monkeypatch.undo()

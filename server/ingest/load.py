@@ -303,6 +303,11 @@ def _workers(dialect: str) -> int:
     return SQLITE_WORKERS if dialect == "sqlite" else WORKERS
 
 
+def spare_core(dialect: str) -> bool:
+    """Whether a large file's workers leave a core unused."""
+    return _workers(dialect) < (os.cpu_count() or 1)
+
+
 def _columnar_target(dialect: str, reader: CsvReader, start: Start) -> Path | None:
     """Where a worker is to leave the file's rows, if it is to read it column by column."""
     if not read_by_workers(reader) or not columnar.applies(reader.spec, empty=start.empty):
