@@ -93,13 +93,13 @@ async def test_reading_ahead_stores_what_one_file_at_a_time_stores(
     assert await dump(engine) == together
 
 
-async def test_a_large_files_workers_leave_a_core_to_the_next_file(
-    engine: AsyncEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("cores", [1, 2])
+async def test_a_large_files_worker_leaves_a_core_to_the_next_file(
+    engine: AsyncEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cores: int
 ) -> None:
-    """Every file large, on two cores, a re-import: on SQLite, one worker a file leaves a core,
-    and the ratings start reading (preloading) before the messages' rows are written;
-    PostgreSQL's two workers take both, and the ratings start once the messages' rows are
-    written. Either way the tables are those of importing one file at a time."""
+    """Every file large, a re-import: with a core to spare beside the messages' one worker,
+    the ratings start reading (preloading) before the messages' rows are written; with one
+    core, once they are. Either way the tables are those of importing one file at a time."""
     random_ = random.Random(5)
     first = first_data(random_)
     first.write(tmp_path / "first")
@@ -124,15 +124,14 @@ async def test_a_large_files_workers_leave_a_core_to_the_next_file(
         await written(ahead, position, unfinished, locking)
 
     monkeypatch.setattr(load, "WORKER_BYTES", 0)
-    monkeypatch.setattr(load, "WORKERS", 2)
-    monkeypatch.setattr(load, "SQLITE_WORKERS", 1)
-    monkeypatch.setattr(load.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(load, "OTHER_WORKERS", 1)
+    monkeypatch.setattr(load.os, "cpu_count", lambda: cores)
     monkeypatch.setattr(_FilesAhead, "start", noting_start)
     monkeypatch.setattr(_FilesAhead, "written", noting)
     assert await import_directory(engine, tmp_path / "first", progress=False)
     events.clear()  # a first load starts them early anyway, while it is read column by column
     assert await import_directory(engine, tmp_path / "changed", progress=False)
-    if engine.dialect.name == "sqlite":
+    if cores == 2:
         assert events == ["ratings started, preloading", "messages written"]
     else:
         assert events[:2] == ["messages written", "ratings started"]

@@ -36,7 +36,7 @@ def conversation(index: int, number: int) -> list[str]:
 def large(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(load, "WORKER_BYTES", 0)  # every file is read by workers
     monkeypatch.setattr(load, "WORKERS", 2)
-    monkeypatch.setattr(load, "SQLITE_WORKERS", 2)
+    monkeypatch.setattr(load, "OTHER_WORKERS", 2)
 
 
 async def test_workers_report_what_one_reader_reports(

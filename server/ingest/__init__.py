@@ -79,12 +79,12 @@ async def _import_files(
             ahead.not_imported.add(spec.entity)
             continue
         reading = await ahead.take(position)
-        if read_by_workers(reader) and spare_core(engine.dialect.name):
+        if read_by_workers(reader) and spare_core():
             # The file's workers leave a core to the next file, which is read meanwhile, its
             # workers yielding to these: a re-import that changes little writes next to nothing
-            # (peer data, SQLite, every row read and unchanged: 18.5 s and 18.7 s without, 13.4
-            # s and 13.5 s with). Not where they take every core (PostgreSQL on two: 16.9 s and
-            # 18.5 s without, 18.4 s and 20.0 s with).
+            # (peer data, every row read again and unchanged, SQLite: 17.9 s and 18.2 s without,
+            # 12.8 s and 13.0 s with). A first load read column by column starts every later
+            # file it can anyway (`on_columnar`).
             ahead.start(position + 1, frozenset({spec.entity}), preload=True)
         with _collector_paused():
             result = await load_file(
