@@ -113,7 +113,7 @@ class _FilesAhead:
         self._directory = directory
         self._readers = readers
         self._skip_invalid = skip_invalid
-        self._reading: dict[int, asyncio.Task[Ahead | None]] = {}  # by position
+        self._reading: dict[int, asyncio.Task[Ahead]] = {}  # by position
         self.not_imported: set[str] = set()
 
     async def written(self, position: int, unfinished: frozenset[str], locking: bool) -> None:
@@ -135,9 +135,11 @@ class _FilesAhead:
             return
         await asyncio.wait(tasks)
         readings = [
-            ahead.reading
+            reading
             for task in tasks
-            if not task.cancelled() and task.exception() is None and (ahead := task.result())
+            if not task.cancelled()
+            and task.exception() is None
+            and (reading := task.result().reading) is not None
         ]
         await asyncio.gather(*(reading.preloaded() for reading in readings))
 
@@ -182,9 +184,7 @@ class _FilesAhead:
         for task in self._reading.values():
             task.cancel()
             with suppress(asyncio.CancelledError, Exception):  # the import's own error is raised
-                reading = await task
-                if reading is not None:
-                    await reading.close()
+                await (await task).close()
         self._reading.clear()
 
 

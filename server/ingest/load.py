@@ -52,11 +52,12 @@ class Ahead:
 
     fingerprint: str
     start: Start
-    reading: ReadAhead
+    reading: ReadAhead | None  # None: the same bytes as its last import, not to be read
     columnar_target: Path | None  # where its rows are left, when read column by column
 
     async def close(self) -> None:
-        await self.reading.close()
+        if self.reading is not None:
+            await self.reading.close()
         side.discard(self.columnar_target)
 
 
@@ -68,16 +69,17 @@ async def read_ahead(
     skip_invalid: bool,
     on_read_whole: Callable[[], None],
     preload: bool = False,
-) -> Ahead | None:
-    """Start reading a file before its turn (server.ingest.prefetch); None when it is not to be
-    read (the same bytes as its last import). `on_read_whole`: see ReadAhead. With `preload`,
-    the reading loads what the file refers to first (ReadAhead.preloaded)."""
+) -> Ahead:
+    """Start reading a file before its turn (server.ingest.prefetch), unless it is the same
+    bytes as its last import (its fingerprint is kept, not computed again in its turn).
+    `on_read_whole`: see ReadAhead. With `preload`, the reading loads what the file refers to
+    first (ReadAhead.preloaded)."""
     spec = reader.spec
     print_ = await asyncio.to_thread(unchanged.fingerprint, directory / spec.name, spec)
     async with engine.connect() as connection:
         start = await _start(connection, spec, print_)
     if start.known is not None:
-        return None
+        return Ahead(print_, start, None, None)
     parts = _workers(engine.dialect.name, empty=start.empty)
     preloaded = asyncio.Event() if preload else None
     on_preloaded = None if preloaded is None else preloaded.set
@@ -202,7 +204,7 @@ def _source(
     engine: AsyncEngine, connection: AsyncConnection, file: _File, start: Start
 ) -> AsyncGenerator[Produced, None]:
     """The file's batches: those of its reading ahead, or of a reading started now."""
-    if file.ahead is not None:
+    if file.ahead is not None and file.ahead.reading is not None:
         return file.ahead.reading.batches()
     parts = _workers(connection.dialect.name, empty=start.empty)
     return _batches(
