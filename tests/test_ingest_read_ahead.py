@@ -14,7 +14,7 @@ import pickle
 import random
 import re
 import shutil
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +93,28 @@ async def test_reading_ahead_stores_what_one_file_at_a_time_stores(
     assert await dump(engine) == together
 
 
+def _note_starts(
+    monkeypatch: pytest.MonkeyPatch,
+    events: list[str],
+    wanted: Callable[[str, frozenset[str]], bool],
+) -> None:
+    """Note in `events` each file that starts reading ahead, by its entity and the unfinished
+    ones, when `wanted`: "<entity> started", and ", preloading" if it does."""
+    start = _FilesAhead.start
+
+    def noting_start(
+        ahead: _FilesAhead, position: int, unfinished: frozenset[str], *, preload: bool = False
+    ) -> None:
+        before = position in ahead._reading
+        start(ahead, position, unfinished, preload=preload)
+        if not before and position in ahead._reading:
+            entity = ahead._readers[position].spec.entity
+            if wanted(entity, unfinished):
+                events.append(f"{entity} started{', preloading' if preload else ''}")
+
+    monkeypatch.setattr(_FilesAhead, "start", noting_start)
+
+
 @pytest.mark.parametrize("cores", [1, 2])
 async def test_a_large_files_worker_leaves_a_core_to_the_next_file(
     engine: AsyncEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cores: int
@@ -105,17 +127,7 @@ async def test_a_large_files_worker_leaves_a_core_to_the_next_file(
     first.write(tmp_path / "first")
     changed_data(random_, first).write(tmp_path / "changed")
     events: list[str] = []
-    start = _FilesAhead.start
-
-    def noting_start(
-        ahead: _FilesAhead, position: int, unfinished: Any, *, preload: bool = False
-    ) -> None:
-        before = position in ahead._reading
-        start(ahead, position, unfinished, preload=preload)
-        entity = ahead._readers[position].spec.entity if position in ahead._reading else None
-        if not before and entity == "ratings":
-            events.append(f"ratings started{', preloading' if preload else ''}")
-
+    _note_starts(monkeypatch, events, lambda entity, _: entity == "ratings")
     written = _FilesAhead.written
 
     async def noting(ahead: _FilesAhead, position: int, unfinished: Any, locking: bool) -> None:
@@ -126,7 +138,6 @@ async def test_a_large_files_worker_leaves_a_core_to_the_next_file(
     monkeypatch.setattr(load, "WORKER_BYTES", 0)
     monkeypatch.setattr(load, "OTHER_WORKERS", 1)
     monkeypatch.setattr(load.os, "cpu_count", lambda: cores)
-    monkeypatch.setattr(_FilesAhead, "start", noting_start)
     monkeypatch.setattr(_FilesAhead, "written", noting)
     assert await import_directory(engine, tmp_path / "first", progress=False)
     events.clear()  # a first load starts them early anyway, while it is read column by column
@@ -387,17 +398,7 @@ async def test_a_finish_that_locks_first_starts_every_later_file_that_can_be_rea
     others once the one before them is read whole."""
     first_data(random.Random(5)).write(tmp_path / "first")
     events: list[str] = []
-    start = _FilesAhead.start
-
-    def noting_start(
-        ahead: _FilesAhead, position: int, unfinished: Any, *, preload: bool = False
-    ) -> None:
-        before = position in ahead._reading
-        start(ahead, position, unfinished, preload=preload)
-        if not before and position in ahead._reading and "messages" in unfinished:
-            entity = ahead._readers[position].spec.entity
-            events.append(f"{entity} started{', preloading' if preload else ''}")
-
+    _note_starts(monkeypatch, events, lambda _, unfinished: "messages" in unfinished)
     written = _FilesAhead.written
 
     async def noting(ahead: _FilesAhead, position: int, unfinished: Any, locking: bool) -> None:
@@ -406,7 +407,6 @@ async def test_a_finish_that_locks_first_starts_every_later_file_that_can_be_rea
             events.append("messages finishing")
 
     monkeypatch.setattr(fresh_postgres, "REBUILD_ROWS", 0)
-    monkeypatch.setattr(_FilesAhead, "start", noting_start)
     monkeypatch.setattr(_FilesAhead, "written", noting)
     assert await import_directory(engine, tmp_path / "first", progress=False)
     if engine.dialect.name == "sqlite":
